@@ -1,0 +1,131 @@
+/** Kysely table types; the single source of truth is migrations/. */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  password_hash: string;
+  role: 'admin' | 'viewer';
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface RegistrationKeysTable {
+  id: Generated<string>;
+  name: string;
+  key_hash: string;
+  key_prefix: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp | null;
+  max_hosts: number | null;
+  hosts_registered: Generated<number>;
+  revoked_at: Timestamp | null;
+}
+
+export interface HostsTable {
+  id: Generated<string>;
+  hostname: string;
+  machine_id: string;
+  fqdn: string | null;
+  arch: string | null;
+  kernel_release: string | null;
+  kernel_version: string | null;
+  os_id: string | null;
+  os_version_id: string | null;
+  os_codename: string | null;
+  os_name: string | null;
+  os_pretty_name: string | null;
+  registration_key_id: string | null;
+  created_at: CreatedAt;
+  last_report_at: Timestamp | null;
+  last_change_at: Timestamp | null;
+  current_inventory_id: string | null;
+  package_count: Generated<number>;
+  unparsed_count: Generated<number>;
+}
+
+export interface HostCredentialsTable {
+  id: Generated<string>;
+  host_id: string;
+  token_hash: string;
+  created_at: CreatedAt;
+  revoked_at: Timestamp | null;
+}
+
+export interface InventoriesTable {
+  id: Generated<string>;
+  host_id: string;
+  received_at: Timestamp;
+  collected_at: Timestamp | null;
+  source: 'agent' | 'upload' | 'vuls';
+  agent_version: string | null;
+  doc_sha256: string;
+  os_id: string;
+  os_version_id: string;
+  kernel_release: string | null;
+  package_count: number;
+  added_count: number;
+  removed_count: number;
+  changed_count: number;
+  unparsed_count: number;
+  warnings: Json<string[]>;
+}
+
+export interface HostPackagesTable {
+  host_id: string;
+  manager: 'rpm' | 'dpkg' | 'apk';
+  name: string;
+  arch: string;
+  evr: string;
+  epoch: string | null;
+  version: string;
+  release: string | null;
+  source_name: string | null;
+  source_version: string | null;
+  vendor: string | null;
+  modularity_label: string | null;
+  unparsed_reason: string | null;
+  first_seen_at: Timestamp;
+}
+
+export type PackageChangeKind = 'added' | 'removed' | 'changed';
+
+export interface PackageChangesTable {
+  id: Generated<string>;
+  inventory_id: string;
+  host_id: string;
+  kind: PackageChangeKind;
+  manager: 'rpm' | 'dpkg' | 'apk';
+  name: string;
+  arch: string;
+  old_evr: string | null;
+  new_evr: string | null;
+  source_name: string | null;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  registration_keys: RegistrationKeysTable;
+  hosts: HostsTable;
+  host_credentials: HostCredentialsTable;
+  inventories: InventoriesTable;
+  host_packages: HostPackagesTable;
+  package_changes: PackageChangesTable;
+}
+
+export type HostRow = Selectable<HostsTable>;
+export type HostPackageRow = Selectable<HostPackagesTable>;
+export type NewHostPackage = Insertable<HostPackagesTable>;
+export type RegistrationKeyRow = Selectable<RegistrationKeysTable>;
