@@ -6,7 +6,8 @@
 export const ERROR_CODES = {
   ERR_VALIDATION: 'request or document failed validation',
   ERR_BAD_JSON: 'body is not valid JSON',
-  ERR_BAD_ENCODING: 'body is not valid UTF-8 or has an unsupported content encoding',
+  ERR_BAD_ENCODING: 'body is not valid UTF-8, or its gzip stream is corrupt',
+  ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported content type or content encoding',
   ERR_PAYLOAD_TOO_LARGE: 'body or decompressed body exceeds the size limit',
   ERR_UNAUTHENTICATED: 'missing or invalid credentials',
   ERR_FORBIDDEN: 'the credential may not do this',

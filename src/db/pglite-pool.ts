@@ -7,29 +7,23 @@
  * mutex) so a Kysely transaction never interleaves with another query.
  */
 import type { PGlite } from '@electric-sql/pglite';
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+
+type Command = 'UPDATE' | 'DELETE' | 'INSERT' | 'SELECT' | 'MERGE' | 'COMMIT' | 'ROLLBACK';
 
 interface QueryResultLike {
-  command: string | undefined;
+  command: Command;
   rowCount: number;
   rows: unknown[];
 }
 
-export interface PoolClientLike {
-  query(sql: string, params: readonly unknown[]): Promise<QueryResultLike>;
-  release(destroy?: boolean): void;
-}
-
-export interface PoolLike {
-  connect(): Promise<PoolClientLike>;
-  end(): Promise<void>;
-}
-
-function commandOf(sql: string): string | undefined {
+/** The statement's command tag, as node-postgres reports it (Kysely reads it for affected-row counts). */
+function commandOf(sql: string): Command {
   const m = /^\s*([a-zA-Z]+)/.exec(sql);
-  return m?.[1]?.toUpperCase();
+  return (m?.[1]?.toUpperCase() ?? 'SELECT') as Command;
 }
 
-export function createPglitePool(db: PGlite): PoolLike {
+export function createPglitePool(db: PGlite): PostgresPool {
   let tail: Promise<void> = Promise.resolve();
   let ended = false;
 
@@ -50,7 +44,8 @@ export function createPglitePool(db: PGlite): PoolLike {
       await previous;
       let released = false;
       return {
-        query,
+        // No cursor support: Kysely's streaming is not used with PGlite.
+        query: query as PostgresPoolClient['query'],
         release: () => {
           if (!released) {
             released = true;

@@ -1,0 +1,33 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULTS, envOr, storageConfig } from '../../config.js';
+import { serveUntilSignalled } from '../../http/server.js';
+
+export function parsePositiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start the Mamori server (HTTP API, agent endpoints); embedded database unless --database-url')
+    .option('--host <addr>', 'address to listen on', envOr('MAMORI_HOST', DEFAULTS.host))
+    .option('--port <n>', 'TCP port', parsePositiveInt('--port'), Number(envOr('MAMORI_PORT', String(DEFAULTS.port))))
+    .option('--stale-after <hours>', 'a host is stale when it has not reported for this long', parsePositiveInt('--stale-after'),
+      Number(envOr('MAMORI_STALE_AFTER_HOURS', String(DEFAULTS.staleAfterHours))))
+    .option('--public-url <url>', 'URL agents use to reach this server (for install.sh behind a proxy)', envOr('MAMORI_PUBLIC_URL', undefined))
+    .action(async (opts: { host: string; port: number; staleAfter: number; publicUrl?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ dataDir?: string; databaseUrl?: string }>();
+      await serveUntilSignalled({
+        ...storageConfig(g),
+        host: opts.host,
+        port: opts.port,
+        staleAfterHours: opts.staleAfter,
+        publicUrl: opts.publicUrl,
+        adminPassword: envOr('MAMORI_ADMIN_PASSWORD', undefined),
+      });
+    });
+}

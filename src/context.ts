@@ -1,0 +1,60 @@
+/**
+ * Wires services to a database: the one place that constructs them, used by
+ * `mamori serve`, by CLI commands run without a server, and by tests.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import { systemClock, type Clock } from './clock.js';
+import { AuthService } from './auth/auth.service.js';
+import type { Database } from './db/client.js';
+import { ping } from './db/client.js';
+import { isMigrated } from './db/migrate.js';
+import { createRepositories, type Repositories } from './db/repositories/index.js';
+import { AppError } from './errors.js';
+import { buildApp, DEFAULT_LIMITS, type App, type AppDeps } from './http/app.js';
+import { HostsService } from './inventory/hosts.service.js';
+import { IngestService } from './inventory/ingest.service.js';
+import { RegistrationService } from './inventory/registration.service.js';
+
+export interface ContextOptions {
+  clock?: Clock;
+  staleAfterHours?: number;
+  publicUrl?: string | undefined;
+  limits?: AppDeps['limits'];
+}
+
+export interface Context {
+  database: Database;
+  repos: Repositories;
+  deps: Omit<AppDeps, 'guards'>;
+}
+
+const agentFile = (name: string) => () => readFile(new URL(`../agent/${name}`, import.meta.url), 'utf8');
+
+export function createContext(database: Database, opts: ContextOptions = {}): Context {
+  const clock = opts.clock ?? systemClock;
+  const repos = createRepositories(database.db);
+  const deps: Omit<AppDeps, 'guards'> = {
+    clock,
+    auth: new AuthService(repos.users, clock),
+    registration: new RegistrationService(repos, clock),
+    ingest: new IngestService(repos, clock),
+    hosts: new HostsService(repos.hosts, clock, (opts.staleAfterHours ?? 48) * 3600_000),
+    ready: async () => {
+      try {
+        await ping(database.db);
+        if (!(await isMigrated(database.db as Kysely<unknown>))) throw new Error('migrations pending');
+      } catch (e) {
+        throw new AppError('ERR_DB_NOT_READY', `database not ready: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    },
+    agentFiles: { agent: agentFile('mamori-agent'), installer: agentFile('install.sh') },
+    publicUrl: opts.publicUrl,
+    limits: opts.limits ?? DEFAULT_LIMITS,
+  };
+  return { database, repos, deps };
+}
+
+export function buildContextApp(ctx: Context, opts: { localSecret: string; logger?: boolean | { level: string } }): Promise<App> {
+  return buildApp(ctx.deps, { localSecret: opts.localSecret, ...(opts.logger === undefined ? {} : { logger: opts.logger }) });
+}

@@ -1,0 +1,355 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB, HostRow, NewHostPackage, PackageChangeKind } from '../schema.js';
+
+export interface HostIdentity {
+  machineId: string;
+  hostname: string;
+}
+
+export interface StoredPackage {
+  manager: 'rpm' | 'dpkg' | 'apk';
+  name: string;
+  arch: string;
+  evr: string;
+  epoch: string | null;
+  version: string;
+  release: string | null;
+  sourceName: string | null;
+  sourceVersion: string | null;
+  vendor: string | null;
+  modularityLabel: string | null;
+  unparsedReason: string | null;
+}
+
+export interface PackageChange {
+  kind: PackageChangeKind;
+  manager: 'rpm' | 'dpkg' | 'apk';
+  name: string;
+  arch: string;
+  oldEvr: string | null;
+  newEvr: string | null;
+  sourceName: string | null;
+}
+
+export interface HostFacts {
+  hostname: string;
+  fqdn: string | null;
+  arch: string | null;
+  kernelRelease: string | null;
+  kernelVersion: string | null;
+  osId: string;
+  osVersionId: string;
+  osCodename: string | null;
+  osName: string;
+  osPrettyName: string;
+}
+
+export interface HostListFilter {
+  search?: string;
+  limit: number;
+  /** Keyset cursor: hostname and id of the last row of the previous page. */
+  after?: { hostname: string; id: string };
+}
+
+export class HostsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async findById(id: string): Promise<HostRow | undefined> {
+    return this.db.selectFrom('hosts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Reads the host and locks its row until the transaction ends (serialises reports of one host). */
+  async lockById(id: string): Promise<HostRow | undefined> {
+    return this.db.selectFrom('hosts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
+  async findByIdentity(identity: HostIdentity): Promise<HostRow | undefined> {
+    return this.db
+      .selectFrom('hosts')
+      .selectAll()
+      .where('machine_id', '=', identity.machineId)
+      .where('hostname', '=', identity.hostname)
+      .executeTakeFirst();
+  }
+
+  async insert(identity: HostIdentity, fields: { fqdn: string | null; registrationKeyId: string | null }): Promise<HostRow> {
+    return this.db
+      .insertInto('hosts')
+      .values({
+        machine_id: identity.machineId,
+        hostname: identity.hostname,
+        fqdn: fields.fqdn,
+        registration_key_id: fields.registrationKeyId,
+        arch: null,
+        kernel_release: null,
+        kernel_version: null,
+        os_id: null,
+        os_version_id: null,
+        os_codename: null,
+        os_name: null,
+        os_pretty_name: null,
+        last_report_at: null,
+        last_change_at: null,
+        current_inventory_id: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async list(filter: HostListFilter): Promise<HostRow[]> {
+    let q = this.db.selectFrom('hosts').selectAll();
+    if (filter.search !== undefined && filter.search !== '') {
+      const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) => eb.or([eb('hostname', 'ilike', like), eb('fqdn', 'ilike', like), eb('os_pretty_name', 'ilike', like)]));
+    }
+    if (filter.after !== undefined) {
+      const { hostname, id } = filter.after;
+      q = q.where((eb) => eb.or([eb('hostname', '>', hostname), eb.and([eb('hostname', '=', hostname), eb('id', '>', id)])]));
+    }
+    return q.orderBy('hostname').orderBy('id').limit(filter.limit).execute();
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db.selectFrom('hosts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  // Credentials -------------------------------------------------------------
+
+  /** Revokes the host's other credentials and stores a new one (one live credential per host). */
+  async replaceCredential(hostId: string, tokenHash: string, at: Date): Promise<void> {
+    await this.db.updateTable('host_credentials').set({ revoked_at: at }).where('host_id', '=', hostId).where('revoked_at', 'is', null).execute();
+    await this.db.insertInto('host_credentials').values({ host_id: hostId, token_hash: tokenHash, revoked_at: null }).execute();
+  }
+
+  async findHostIdByCredential(tokenHash: string): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('host_credentials')
+      .select('host_id')
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return r?.host_id;
+  }
+
+  // Packages and inventories ---------------------------------------------------
+
+  async listPackages(hostId: string): Promise<StoredPackage[]> {
+    const rows = await this.db
+      .selectFrom('host_packages')
+      .select([
+        'manager', 'name', 'arch', 'evr', 'epoch', 'version', 'release', 'source_name',
+        'source_version', 'vendor', 'modularity_label', 'unparsed_reason',
+      ])
+      .where('host_id', '=', hostId)
+      .execute();
+    return rows.map((r) => ({
+      manager: r.manager,
+      name: r.name,
+      arch: r.arch,
+      evr: r.evr,
+      epoch: r.epoch,
+      version: r.version,
+      release: r.release,
+      sourceName: r.source_name,
+      sourceVersion: r.source_version,
+      vendor: r.vendor,
+      modularityLabel: r.modularity_label,
+      unparsedReason: r.unparsed_reason,
+    }));
+  }
+
+  async searchPackages(
+    hostId: string,
+    opts: { search?: string; limit: number; after?: { name: string; arch: string; evr: string } },
+  ): Promise<(StoredPackage & { firstSeenAt: Date })[]> {
+    let q = this.db.selectFrom('host_packages').selectAll().where('host_id', '=', hostId);
+    if (opts.search !== undefined && opts.search !== '') {
+      const like = `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) => eb.or([eb('name', 'ilike', like), eb('source_name', 'ilike', like)]));
+    }
+    if (opts.after !== undefined) {
+      const a = opts.after;
+      q = q.where(sql<boolean>`(name, arch, evr) > (${a.name}, ${a.arch}, ${a.evr})`);
+    }
+    const rows = await q.orderBy('name').orderBy('arch').orderBy('evr').limit(opts.limit).execute();
+    return rows.map((r) => ({
+      manager: r.manager,
+      name: r.name,
+      arch: r.arch,
+      evr: r.evr,
+      epoch: r.epoch,
+      version: r.version,
+      release: r.release,
+      sourceName: r.source_name,
+      sourceVersion: r.source_version,
+      vendor: r.vendor,
+      modularityLabel: r.modularity_label,
+      unparsedReason: r.unparsed_reason,
+      firstSeenAt: r.first_seen_at,
+    }));
+  }
+
+  async deletePackages(hostId: string, keys: readonly Pick<StoredPackage, 'manager' | 'name' | 'arch' | 'evr'>[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000);
+      await sql`
+        delete from host_packages
+        where host_id = ${hostId}
+          and (manager, name, arch, evr) in (
+            select * from unnest(
+              ${chunk.map((k) => k.manager)}::text[], ${chunk.map((k) => k.name)}::text[],
+              ${chunk.map((k) => k.arch)}::text[], ${chunk.map((k) => k.evr)}::text[]))`.execute(this.db);
+    }
+  }
+
+  async insertPackages(hostId: string, packages: readonly StoredPackage[], firstSeenAt: Date): Promise<void> {
+    for (let i = 0; i < packages.length; i += 2000) {
+      const rows: NewHostPackage[] = packages.slice(i, i + 2000).map((p) => ({
+        host_id: hostId,
+        manager: p.manager,
+        name: p.name,
+        arch: p.arch,
+        evr: p.evr,
+        epoch: p.epoch,
+        version: p.version,
+        release: p.release,
+        source_name: p.sourceName,
+        source_version: p.sourceVersion,
+        vendor: p.vendor,
+        modularity_label: p.modularityLabel,
+        unparsed_reason: p.unparsedReason,
+        first_seen_at: firstSeenAt,
+      }));
+      await this.db
+        .insertInto('host_packages')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['host_id', 'manager', 'name', 'arch', 'evr']).doUpdateSet((eb) => ({
+            epoch: eb.ref('excluded.epoch'),
+            version: eb.ref('excluded.version'),
+            release: eb.ref('excluded.release'),
+            source_name: eb.ref('excluded.source_name'),
+            source_version: eb.ref('excluded.source_version'),
+            vendor: eb.ref('excluded.vendor'),
+            modularity_label: eb.ref('excluded.modularity_label'),
+            unparsed_reason: eb.ref('excluded.unparsed_reason'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async insertInventory(inv: {
+    hostId: string;
+    receivedAt: Date;
+    collectedAt: Date | null;
+    source: 'agent' | 'upload' | 'vuls';
+    agentVersion: string | null;
+    docSha256: string;
+    osId: string;
+    osVersionId: string;
+    kernelRelease: string | null;
+    packageCount: number;
+    added: number;
+    removed: number;
+    changed: number;
+    unparsed: number;
+    warnings: string[];
+  }): Promise<string> {
+    const r = await this.db
+      .insertInto('inventories')
+      .values({
+        host_id: inv.hostId,
+        received_at: inv.receivedAt,
+        collected_at: inv.collectedAt,
+        source: inv.source,
+        agent_version: inv.agentVersion,
+        doc_sha256: inv.docSha256,
+        os_id: inv.osId,
+        os_version_id: inv.osVersionId,
+        kernel_release: inv.kernelRelease,
+        package_count: inv.packageCount,
+        added_count: inv.added,
+        removed_count: inv.removed,
+        changed_count: inv.changed,
+        unparsed_count: inv.unparsed,
+        warnings: JSON.stringify(inv.warnings),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
+  }
+
+  async insertChanges(hostId: string, inventoryId: string, changes: readonly PackageChange[]): Promise<void> {
+    for (let i = 0; i < changes.length; i += 2000) {
+      await this.db
+        .insertInto('package_changes')
+        .values(
+          changes.slice(i, i + 2000).map((c) => ({
+            inventory_id: inventoryId,
+            host_id: hostId,
+            kind: c.kind,
+            manager: c.manager,
+            name: c.name,
+            arch: c.arch,
+            old_evr: c.oldEvr,
+            new_evr: c.newEvr,
+            source_name: c.sourceName,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async updateAfterReport(
+    hostId: string,
+    u: { facts: HostFacts; receivedAt: Date; changed: boolean; inventoryId: string; packageCount: number; unparsedCount: number },
+  ): Promise<void> {
+    await this.db
+      .updateTable('hosts')
+      .set({
+        hostname: u.facts.hostname,
+        fqdn: u.facts.fqdn,
+        arch: u.facts.arch,
+        kernel_release: u.facts.kernelRelease,
+        kernel_version: u.facts.kernelVersion,
+        os_id: u.facts.osId,
+        os_version_id: u.facts.osVersionId,
+        os_codename: u.facts.osCodename,
+        os_name: u.facts.osName,
+        os_pretty_name: u.facts.osPrettyName,
+        last_report_at: u.receivedAt,
+        current_inventory_id: u.inventoryId,
+        package_count: u.packageCount,
+        unparsed_count: u.unparsedCount,
+        ...(u.changed ? { last_change_at: u.receivedAt } : {}),
+      })
+      .where('id', '=', hostId)
+      .execute();
+  }
+
+  async listInventories(hostId: string, limit: number): Promise<{
+    id: string; receivedAt: Date; collectedAt: Date | null; source: string; packageCount: number;
+    added: number; removed: number; changed: number; unparsed: number;
+  }[]> {
+    const rows = await this.db
+      .selectFrom('inventories')
+      .select(['id', 'received_at', 'collected_at', 'source', 'package_count', 'added_count', 'removed_count', 'changed_count', 'unparsed_count'])
+      .where('host_id', '=', hostId)
+      .orderBy('received_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      receivedAt: r.received_at,
+      collectedAt: r.collected_at,
+      source: r.source,
+      packageCount: r.package_count,
+      added: r.added_count,
+      removed: r.removed_count,
+      changed: r.changed_count,
+      unparsed: r.unparsed_count,
+    }));
+  }
+}
