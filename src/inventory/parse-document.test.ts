@@ -106,6 +106,13 @@ describe('parseInventoryDocument', () => {
     ]);
   });
 
+  it('keeps at most 100 warnings per section', () => {
+    const data = Array.from({ length: 250 }, (_, i) => `junk line ${i}`).join('\n');
+    const inv = parseInventoryDocument(document({ packages: [{ format: 'rpm-qf-v1', data }] }));
+    expect(inv.warnings).toHaveLength(101);
+    expect(inv.warnings[100]).toBe('packages[0] (rpm-qf-v1): … and 150 more warnings');
+  });
+
   it('accepts an empty package list', () => {
     expect(parseInventoryDocument(document({ packages: [] })).packages).toEqual([]);
   });

@@ -33,6 +33,9 @@ function optionalString(obj: JsonObject, key: string, field: string): string | n
   return v === '' ? null : v;
 }
 
+/** Warnings kept per section, so a garbage section cannot bloat the ingest summary. */
+const MAX_WARNINGS_PER_SECTION = 100;
+
 const SECTION_PARSERS: Readonly<Record<PackageSectionFormat, (data: string) => PackageSectionResult>> = {
   'rpm-qf-v1': parseRpmQf,
   'dpkg-query-v1': parseDpkgQuery,
@@ -76,7 +79,10 @@ function readPackages(raw: unknown, warnings: string[]): InstalledPackage[] {
     if (typeof data !== 'string') throw fieldError(`${where}.data`, `must be a string, got ${describeJsonType(data)}`);
     const result = SECTION_PARSERS[format](data);
     for (const p of result.packages) packages.push(p);
-    for (const w of result.warnings) warnings.push(`${where} (${format}): ${w}`);
+    for (const w of result.warnings.slice(0, MAX_WARNINGS_PER_SECTION)) warnings.push(`${where} (${format}): ${w}`);
+    if (result.warnings.length > MAX_WARNINGS_PER_SECTION) {
+      warnings.push(`${where} (${format}): … and ${result.warnings.length - MAX_WARNINGS_PER_SECTION} more warnings`);
+    }
   }
   return packages;
 }

@@ -1,5 +1,5 @@
 import type { InstalledPackage } from '../../domain/inventory.js';
-import { type PackageSectionResult, quoteLine, splitLines } from './section.js';
+import { isBlankRange, type PackageSectionResult, quoteLine } from './section.js';
 
 /*
  * `apk-installed`: /lib/apk/db/installed, stanzas of `X:value` lines separated by blank lines.
@@ -42,7 +42,6 @@ export function makeApkPackage(name: string, version: string, arch: string | nul
 export function parseApkInstalled(data: string): PackageSectionResult {
   const packages: InstalledPackage[] = [];
   const warnings: string[] = [];
-  const lines = splitLines(data);
   let st: Stanza | null = null;
 
   const finish = (s: Stanza): void => {
@@ -54,35 +53,41 @@ export function parseApkInstalled(data: string): PackageSectionResult {
     packages.push(makeApkPackage(s.name, s.version, s.arch, s.origin));
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') {
+  // Walk the lines without allocating the ones we skip (F:, R:, Z:, … are most of a full database).
+  let lineNo = 0;
+  for (let pos = 0; pos < data.length; ) {
+    let next = data.indexOf('\n', pos);
+    if (next < 0) next = data.length;
+    const end = next > pos && data.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
+    next++;
+    lineNo++;
+    if (isBlankRange(data, pos, end)) {
       if (st !== null) finish(st);
       st = null;
-      continue;
+    } else {
+      st ??= { line: lineNo, name: null, version: null, arch: null, origin: null };
+      if (end - pos < 2 || data.charCodeAt(pos + 1) !== 0x3a /* ':' */) {
+        warnings.push(`line ${lineNo}: not an "X:value" line: ${quoteLine(data.slice(pos, end))}`);
+      } else {
+        switch (data.charCodeAt(pos)) {
+          case 0x50 /* P */:
+            st.name = emptyToNull(data.slice(pos + 2, end));
+            break;
+          case 0x56 /* V */:
+            st.version = emptyToNull(data.slice(pos + 2, end));
+            break;
+          case 0x41 /* A */:
+            st.arch = emptyToNull(data.slice(pos + 2, end));
+            break;
+          case 0x6f /* o */:
+            st.origin = emptyToNull(data.slice(pos + 2, end));
+            break;
+          default:
+            break;
+        }
+      }
     }
-    st ??= { line: i + 1, name: null, version: null, arch: null, origin: null };
-    if (line.length < 2 || line.charCodeAt(1) !== 0x3a /* ':' */) {
-      warnings.push(`line ${i + 1}: not an "X:value" line: ${quoteLine(line)}`);
-      continue;
-    }
-    const value = line.slice(2);
-    switch (line.charAt(0)) {
-      case 'P':
-        st.name = emptyToNull(value);
-        break;
-      case 'V':
-        st.version = emptyToNull(value);
-        break;
-      case 'A':
-        st.arch = emptyToNull(value);
-        break;
-      case 'o':
-        st.origin = emptyToNull(value);
-        break;
-      default:
-        break;
-    }
+    pos = next;
   }
   if (st !== null) finish(st);
   return { packages, warnings };

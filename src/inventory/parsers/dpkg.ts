@@ -1,5 +1,5 @@
 import type { InstalledPackage } from '../../domain/inventory.js';
-import { type PackageSectionResult, quoteLine, splitLines } from './section.js';
+import { isBlankRange, type PackageSectionResult, quoteLine, splitLines } from './section.js';
 
 /*
  * dpkg inventories: `dpkg-query-v1`, the output of
@@ -119,6 +119,12 @@ function parseSourceField(value: string): { name: string; version: string | null
   return { name: v.slice(0, space), version: emptyToNull(rest.slice(1, -1).trim()) };
 }
 
+/** First letters of the fields we read (Package, Status, Version, Architecture, Source), either case. */
+function isWantedField(firstChar: number): boolean {
+  const c = firstChar | 0x20;
+  return c === 0x70 /* p */ || c === 0x73 /* s */ || c === 0x76 /* v */ || c === 0x61 /* a */;
+}
+
 interface Stanza {
   line: number;
   package: string | null;
@@ -132,7 +138,6 @@ interface Stanza {
 export function parseDpkgStatus(data: string): PackageSectionResult {
   const packages: InstalledPackage[] = [];
   const warnings: string[] = [];
-  const lines = splitLines(data);
   let st: Stanza | null = null;
 
   const finish = (s: Stanza): void => {
@@ -167,46 +172,52 @@ export function parseDpkgStatus(data: string): PackageSectionResult {
     packages.push(makeDpkgPackage(s.package, s.version, s.architecture, sourceName, sourceVersion));
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') {
+  // Walk the lines without allocating the ones we skip (descriptions and conffiles are most of the file).
+  let lineNo = 0;
+  for (let pos = 0; pos < data.length; ) {
+    let next = data.indexOf('\n', pos);
+    if (next < 0) next = data.length;
+    const end = next > pos && data.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
+    next++;
+    lineNo++;
+    const first = data.charCodeAt(pos);
+    if (isBlankRange(data, pos, end)) {
       if (st !== null) finish(st);
       st = null;
-      continue;
-    }
-    const first = line.charCodeAt(0);
-    if (first === 0x20 || first === 0x09) {
+    } else if (first === 0x20 || first === 0x09) {
       // Continuation of a multi-line field (Description, Conffiles, …): none we read.
-      if (st === null) warnings.push(`line ${i + 1}: continuation line outside a stanza`);
-      continue;
+      if (st === null) warnings.push(`line ${lineNo}: continuation line outside a stanza`);
+    } else {
+      st ??= { line: lineNo, package: null, status: null, version: null, architecture: null, source: null };
+      let colon = pos;
+      while (colon < end && data.charCodeAt(colon) !== 0x3a /* ':' */) colon++;
+      if (colon === pos || colon === end) {
+        warnings.push(`line ${lineNo}: not a "Field: value" line: ${quoteLine(data.slice(pos, end))}`);
+      } else if (isWantedField(first)) {
+        const value = data.slice(colon + 1, end).trim();
+        // Field names are case-insensitive (deb822(5)).
+        switch (data.slice(pos, colon).toLowerCase()) {
+          case 'package':
+            st.package = emptyToNull(value);
+            break;
+          case 'status':
+            st.status = value;
+            break;
+          case 'version':
+            st.version = emptyToNull(value);
+            break;
+          case 'architecture':
+            st.architecture = emptyToNull(value);
+            break;
+          case 'source':
+            st.source = value;
+            break;
+          default:
+            break;
+        }
+      }
     }
-    st ??= { line: i + 1, package: null, status: null, version: null, architecture: null, source: null };
-    const colon = line.indexOf(':');
-    if (colon <= 0) {
-      warnings.push(`line ${i + 1}: not a "Field: value" line: ${quoteLine(line)}`);
-      continue;
-    }
-    const value = line.slice(colon + 1).trim();
-    // Field names are case-insensitive (deb822(5)).
-    switch (line.slice(0, colon).toLowerCase()) {
-      case 'package':
-        st.package = emptyToNull(value);
-        break;
-      case 'status':
-        st.status = value;
-        break;
-      case 'version':
-        st.version = emptyToNull(value);
-        break;
-      case 'architecture':
-        st.architecture = emptyToNull(value);
-        break;
-      case 'source':
-        st.source = value;
-        break;
-      default:
-        break;
-    }
+    pos = next;
   }
   if (st !== null) finish(st);
   return { packages, warnings };

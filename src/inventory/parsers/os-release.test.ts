@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { OsInfo } from '../../domain/inventory.js';
 import { detectOs, lookUpCodename, parseOsRelease } from './os-release.js';
@@ -48,6 +49,13 @@ describe('parseOsRelease', () => {
     expect({ ...parseOsRelease('ID=a\nID=b\n') }).toEqual({ ID: 'b' });
     expect({ ...parseOsRelease('') }).toEqual({});
     expect({ ...parseOsRelease('\n\n# only a comment') }).toEqual({});
+  });
+
+  it('stays linear on large junk input', () => {
+    const junk = 'no assignment here\n'.repeat(200_000);
+    const t = performance.now();
+    expect({ ...parseOsRelease(`${junk}ID=x\n`) }).toEqual({ ID: 'x' });
+    expect(performance.now() - t).toBeLessThan(500);
   });
 
   it('keeps __proto__ and constructor as plain keys without touching Object.prototype', () => {

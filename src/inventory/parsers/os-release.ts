@@ -49,10 +49,11 @@ export function parseOsRelease(text: string): Record<string, string> {
       i = nl < 0 ? n : nl + 1;
       continue;
     }
-    const lineEnd = text.indexOf('\n', i);
-    const eq = text.indexOf('=', i);
-    if (eq < 0 || (lineEnd >= 0 && eq > lineEnd)) {
-      i = lineEnd < 0 ? n : lineEnd + 1;
+    // Find the '=' on this line only (a bounded scan, so huge inputs stay linear).
+    let eq = i;
+    while (eq < n && text[eq] !== '=' && text[eq] !== '\n') eq++;
+    if (eq >= n || text[eq] === '\n') {
+      i = eq + 1;
       continue;
     }
     const key = text.slice(i, eq).trim();

@@ -16,6 +16,15 @@ export function splitLines(data: string): string[] {
   return lines;
 }
 
+/** True when data[start, end) holds only spaces and tabs (or nothing). */
+export function isBlankRange(data: string, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) {
+    const c = data.charCodeAt(k);
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return true;
+}
+
 const MAX_QUOTED = 120;
 
 /** A line quoted for a warning message, cut short so one huge line cannot bloat the ingest summary. */
