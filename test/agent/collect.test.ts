@@ -103,7 +103,9 @@ describe.each(SHELLS)('collect under $name', (shell) => {
       const lines = dataLines(doc.packages[0]!.data);
       const keep = source.split('\n').filter((l) => /^[PVAo]:/.test(l));
       expect(lines.filter((l) => l !== '')).toEqual(keep);
-      expect(lines.filter((l) => l.startsWith('P:'))).toHaveLength(source.split('\n').filter((l) => l.startsWith('P:')).length);
+      expect(lines.filter((l) => l.startsWith('P:'))).toHaveLength(
+        source.split('\n').filter((l) => l.startsWith('P:')).length,
+      );
       for (const l of lines) expect(l).toMatch(/^([PVAo]:.*)?$/);
     }
 

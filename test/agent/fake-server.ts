@@ -45,19 +45,25 @@ export class FakeMamori {
   /** serve this instead of the agent script at /agent/mamori-agent */
   agentOverride: string | undefined;
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private readonly server: Server;
+  private baseUrl = '';
+
+  private constructor() {
+    this.server = createServer((req, res) => {
+      this.handle(req, res);
+    });
+  }
+
+  /** http://127.0.0.1:PORT */
+  get url(): string {
+    return this.baseUrl;
+  }
 
   static async start(): Promise<FakeMamori> {
-    let fake: FakeMamori | undefined;
-    const server = createServer((req, res) => {
-      fake!.handle(req, res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeMamori(server, `http://127.0.0.1:${port}`);
+    const fake = new FakeMamori();
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    const { port } = fake.server.address() as AddressInfo;
+    fake.baseUrl = `http://127.0.0.1:${port}`;
     return fake;
   }
 
@@ -78,7 +84,11 @@ export class FakeMamori {
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -127,7 +137,8 @@ export class FakeMamori {
     }
     if (url === '/api/v1/agent/register') {
       const key = (json as { key?: unknown }).key;
-      if (key !== GOOD_KEY) return errorBody(401, 'ERR_AGENT_KEY_INVALID', 'Unauthorized', 'registration key is not valid');
+      if (key !== GOOD_KEY)
+        return errorBody(401, 'ERR_AGENT_KEY_INVALID', 'Unauthorized', 'registration key is not valid');
       return { status: 201, body: { hostId: HOST_ID, credential: CREDENTIAL } };
     }
     if (url === '/api/v1/agent/inventory') {

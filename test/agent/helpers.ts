@@ -40,8 +40,7 @@ export const HAVE = {
   busybox: BUSYBOX !== undefined,
   curl: which('curl') !== undefined,
   gnuWget:
-    which('wget') !== undefined &&
-    spawnSync('wget', ['--version'], { encoding: 'utf8' }).stdout.includes('GNU Wget'),
+    which('wget') !== undefined && spawnSync('wget', ['--version'], { encoding: 'utf8' }).stdout.includes('GNU Wget'),
   rpmbuild: which('rpmbuild') !== undefined && which('rpm') !== undefined,
   dpkgQuery: which('dpkg-query') !== undefined,
   shellcheck: which('shellcheck') !== undefined,
@@ -76,7 +75,16 @@ export function put(path: string, content: string | Buffer, mode?: number): void
   if (mode !== undefined) chmodSync(path, mode);
 }
 
-const PROXY_VARS = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'all_proxy', 'ALL_PROXY'];
+const PROXY_VARS = [
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'all_proxy',
+  'ALL_PROXY',
+];
 
 /**
  * A clean environment for the agent: the normal PATH, no proxy settings and no
@@ -118,12 +126,12 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
     const child = spawn(cmd, args, {
       env: opts.env ?? agentEnv(),
       cwd: opts.cwd ?? REPO,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -132,9 +140,18 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
     child.on('close', (code) => {
       clearTimeout(timer);
       const stdoutBytes = Buffer.concat(out);
-      resolvePromise({ code, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
+      resolvePromise({
+        code,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+      });
     });
-    child.stdin.end(opts.input ?? '');
+    if (child.stdin) {
+      // a child may exit before reading all of its input
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input);
+    }
   });
 }
 

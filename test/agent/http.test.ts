@@ -32,7 +32,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   proxy.closeAllConnections();
-  await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    proxy.close(() => {
+      resolve();
+    });
+  });
   removeTmpDirs();
 });
 
@@ -46,7 +50,11 @@ async function closedPort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    s.close(() => {
+      resolve();
+    });
+  });
   return port;
 }
 
@@ -56,7 +64,9 @@ function writeConfig(serverUrl: string, credential = CREDENTIAL): string {
   return conf;
 }
 
-const COMBOS = SHELLS.flatMap((shell) => HTTP_CLIENTS.map((client) => ({ shell, client, label: `${shell.name} + ${client}` })));
+const COMBOS = SHELLS.flatMap((shell) =>
+  HTTP_CLIENTS.map((client) => ({ shell, client, label: `${shell.name} + ${client}` })),
+);
 
 function clientEnv(client: HttpClient, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return agentEnv({ MAMORI_AGENT_HTTP: client, MAMORI_AGENT_RETRY_BASE: '0.05', ...extra });
@@ -96,7 +106,9 @@ describe.each(COMBOS)('$label', ({ shell, client }) => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/register refused by the server \(401\)/);
     // GNU wget drops the body of a 401 and busybox wget of every error: the status line is shown instead
-    expect(r.stderr).toMatch(client === 'curl' ? /ERR_AGENT_KEY_INVALID: registration key is not valid/ : /401 Unauthorized/);
+    expect(r.stderr).toMatch(
+      client === 'curl' ? /ERR_AGENT_KEY_INVALID: registration key is not valid/ : /401 Unauthorized/,
+    );
     expect(r.stderr).not.toMatch(/register again/);
     expect(() => statSync(conf)).toThrow();
     const body = JSON.parse(server.on('/api/v1/agent/register')[0]!.body.toString('utf8')) as { key: string };
@@ -129,8 +141,14 @@ describe.each(COMBOS)('$label', ({ shell, client }) => {
 
   it('report retries on 503 and 429, then succeeds', async () => {
     const conf = writeConfig(server.url);
-    const unavailable = { status: 503, body: { statusCode: 503, code: 'ERR_UNAVAILABLE', error: 'Service Unavailable', message: 'database is starting' } };
-    server.script('/api/v1/agent/inventory', unavailable, { status: 429, body: { statusCode: 429, message: 'slow down' } });
+    const unavailable = {
+      status: 503,
+      body: { statusCode: 503, code: 'ERR_UNAVAILABLE', error: 'Service Unavailable', message: 'database is starting' },
+    };
+    server.script('/api/v1/agent/inventory', unavailable, {
+      status: 429,
+      body: { statusCode: 429, message: 'slow down' },
+    });
     const r = await runAgent(shell, ['report', '--config', conf, '--retries', '3'], { env: clientEnv(client) });
     expect(r.code).toBe(0);
     expect(server.on('/api/v1/agent/inventory')).toHaveLength(3);
@@ -161,7 +179,9 @@ describe.each(COMBOS)('$label', ({ shell, client }) => {
     expect(r.code).toBe(3);
     expect(server.on('/api/v1/agent/inventory')).toHaveLength(1);
     expect(r.stderr).toMatch(/report refused by the server \(401\)/);
-    expect(r.stderr).toMatch(client === 'curl' ? /ERR_AGENT_CREDENTIAL_INVALID: agent credential is not valid/ : /401 Unauthorized/);
+    expect(r.stderr).toMatch(
+      client === 'curl' ? /ERR_AGENT_CREDENTIAL_INVALID: agent credential is not valid/ : /401 Unauthorized/,
+    );
     expect(r.stderr).toMatch(/register again/);
   });
 
@@ -169,17 +189,26 @@ describe.each(COMBOS)('$label', ({ shell, client }) => {
     const conf = writeConfig(server.url);
     server.script('/api/v1/agent/inventory', {
       status: 413,
-      body: { statusCode: 413, code: 'ERR_PAYLOAD_TOO_LARGE', error: 'Payload Too Large', message: 'inventory over 16 MiB' },
+      body: {
+        statusCode: 413,
+        code: 'ERR_PAYLOAD_TOO_LARGE',
+        error: 'Payload Too Large',
+        message: 'inventory over 16 MiB',
+      },
     });
     const r = await runAgent(shell, ['report', '--config', conf], { env: clientEnv(client) });
     expect(r.code).toBe(3);
     expect(server.on('/api/v1/agent/inventory')).toHaveLength(1);
-    expect(r.stderr).toMatch(client === 'busybox' ? /413 Payload Too Large/ : /ERR_PAYLOAD_TOO_LARGE: inventory over 16 MiB/);
+    expect(r.stderr).toMatch(
+      client === 'busybox' ? /413 Payload Too Large/ : /ERR_PAYLOAD_TOO_LARGE: inventory over 16 MiB/,
+    );
   });
 
   it('report goes through http_proxy, and not when no_proxy names the host', async () => {
     const conf = writeConfig(server.url);
-    const viaProxy = await runAgent(shell, ['report', '--config', conf], { env: clientEnv(client, { http_proxy: proxyUrl }) });
+    const viaProxy = await runAgent(shell, ['report', '--config', conf], {
+      env: clientEnv(client, { http_proxy: proxyUrl }),
+    });
     if (client === 'busybox') {
       // busybox wget sends GET instead of POST through a proxy: the agent refuses, clearly
       expect(viaProxy.code).toBe(1);

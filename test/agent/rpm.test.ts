@@ -53,7 +53,16 @@ Test package with a vendor.
 /** The lines rpm itself prints for the test database (the expected agent data). */
 const EXPECTED = [
   ['mamori-epoch', '3', '1.2.3', '4.el9_2', 'noarch', 'mamori-epoch-1.2.3-4.el9_2.src.rpm', '(none)', MODULE],
-  ['mamori-vendor', '(none)', '0.9~rc1', '1', 'noarch', 'mamori-vendor-0.9~rc1-1.src.rpm', 'Mamori "Test" Vendor \\ Ltd.', '(none)'],
+  [
+    'mamori-vendor',
+    '(none)',
+    '0.9~rc1',
+    '1',
+    'noarch',
+    'mamori-vendor-0.9~rc1-1.src.rpm',
+    'Mamori "Test" Vendor \\ Ltd.',
+    '(none)',
+  ],
 ];
 
 let dbpath = '';
@@ -77,9 +86,13 @@ beforeAll(() => {
   root = tmpDir('mamori-rpmroot-');
   put(join(root, 'etc/redhat-release'), 'AlmaLinux release 9.3 (Shamrock Pampas Cat)\n');
   put(join(root, 'etc/os-release'), 'NAME="AlmaLinux"\nID="almalinux"\nVERSION_ID="9.3"\n');
-  execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '-i', '--nodeps', '--justdb', '--ignorearch', ...rpms], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'rpm',
+    ['--root', root, '--dbpath', '/var/lib/rpm', '-i', '--nodeps', '--justdb', '--ignorearch', ...rpms],
+    {
+      stdio: 'pipe',
+    },
+  );
 }, 60_000);
 
 function sortedFields(data: string): string[][] {
@@ -98,8 +111,17 @@ describe.skipIf(!HAVE.rpmbuild).each(SHELLS)('rpm under $name', (shell) => {
     expect(rpm!.data.endsWith('\n')).toBe(true);
     expect(sortedFields(rpm!.data)).toEqual(EXPECTED);
     // the agent's bytes are rpm's own output
-    const direct = execFileSync('rpm', ['--dbpath', dbpath, '-qa', '--queryformat',
-      '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\t%{VENDOR}\\t%{MODULARITYLABEL}\\n'], { encoding: 'utf8' });
+    const direct = execFileSync(
+      'rpm',
+      [
+        '--dbpath',
+        dbpath,
+        '-qa',
+        '--queryformat',
+        '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\t%{VENDOR}\\t%{MODULARITYLABEL}\\n',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(rpm!.data).toBe(direct);
   });
 
