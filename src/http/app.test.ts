@@ -192,7 +192,7 @@ describe('inventory reports', () => {
   it('marks a host stale after the stale interval', async () => {
     t.clock.advance(49 * 3600_000);
     try {
-      const list = (await t.app.inject({ url: '/api/v1/hosts', headers: admin() })).json() as { items: { id: string; syncState: string; stale: boolean }[] };
+      const list = (await t.app.inject({ url: '/api/v1/hosts', headers: t.local })).json() as { items: { id: string; syncState: string; stale: boolean }[] };
       expect(list.items.find((h) => h.id === hostId)).toMatchObject({ syncState: 'stale', stale: true });
     } finally {
       t.clock.advance(-49 * 3600_000);

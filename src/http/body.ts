@@ -7,6 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import sjson from 'secure-json-parse';
 import { AppError } from '../errors.js';
 
 export interface BodyLimits {
@@ -62,9 +63,9 @@ export function registerBodyHandling(app: FastifyInstance, limits: BodyLimits, s
     done(null, out);
   });
 
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  app.removeContentTypeParser('application/json');
+  // JSON only: no text/plain or other default parsers (anything else is 415).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limits.maxBytes }, (req: FastifyRequest, body: Buffer, done) => {
     let text: string;
     try {
@@ -73,7 +74,24 @@ export function registerBodyHandling(app: FastifyInstance, limits: BodyLimits, s
       done(new AppError('ERR_BAD_ENCODING', 'body is not valid UTF-8'), undefined);
       return;
     }
+    if (text.trim() === '') {
+      done(new AppError('ERR_BAD_JSON', 'body is empty'), undefined);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      done(
+        /forbidden (prototype|constructor) property/i.test(message)
+          ? new AppError('ERR_VALIDATION', `body contains a forbidden key: ${message}`)
+          : new AppError('ERR_BAD_JSON', `body is not valid JSON: ${message}`),
+        undefined,
+      );
+      return;
+    }
     req.bodySha256 = sha256Hex(body);
-    parseJson(req, text, done);
+    done(null, value);
   });
 }

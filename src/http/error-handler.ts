@@ -48,11 +48,7 @@ export function toAppError(err: unknown): AppError {
   if (e.validation !== undefined) return new AppError('ERR_VALIDATION', e.message ?? 'request failed validation');
   const mapped = e.code === undefined ? undefined : FASTIFY_CODES[e.code];
   if (mapped !== undefined) return new AppError(mapped, e.message, { cause: err });
-  if (err instanceof SyntaxError && e.statusCode === 400) {
-    return /prototype|constructor/i.test(err.message)
-      ? new AppError('ERR_VALIDATION', `body contains a forbidden key (${err.message})`)
-      : new AppError('ERR_BAD_JSON', `body is not valid JSON: ${err.message}`);
-  }
+  if (err instanceof SyntaxError && e.statusCode === 400) return new AppError('ERR_BAD_JSON', `body is not valid JSON: ${err.message}`);
   if (e.statusCode === 413) return new AppError('ERR_PAYLOAD_TOO_LARGE', e.message);
   if (e.statusCode === 415) return new AppError('ERR_UNSUPPORTED_MEDIA_TYPE', e.message);
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new AppError('ERR_VALIDATION', e.message);

@@ -10,12 +10,18 @@ export function parsePositiveInt(name: string) {
   };
 }
 
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('--port must be 0-65535');
+  return n;
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('start the Mamori server (HTTP API, agent endpoints); embedded database unless --database-url')
     .option('--host <addr>', 'address to listen on', envOr('MAMORI_HOST', DEFAULTS.host))
-    .option('--port <n>', 'TCP port', parsePositiveInt('--port'), Number(envOr('MAMORI_PORT', String(DEFAULTS.port))))
+    .option('--port <n>', 'TCP port (0: any free port)', parsePort, Number(envOr('MAMORI_PORT', String(DEFAULTS.port))))
     .option('--stale-after <hours>', 'a host is stale when it has not reported for this long', parsePositiveInt('--stale-after'),
       Number(envOr('MAMORI_STALE_AFTER_HOURS', String(DEFAULTS.staleAfterHours))))
     .option('--public-url <url>', 'URL agents use to reach this server (for install.sh behind a proxy)', envOr('MAMORI_PUBLIC_URL', undefined))
