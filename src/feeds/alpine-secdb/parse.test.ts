@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../errors.js';
 import type { FeedParseResult } from '../../domain/advisory.js';
+import { expectDocumentError } from '../testdata/errors.js';
 import { expectGolden, happyCases, listFiles, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
 import { alpineReleaseOf, parseAlpineSecdbJson, parseAlpineSecdbYaml, parseFixEntry } from './parse.js';
 
@@ -15,16 +15,6 @@ function parseFile(file: string): FeedParseResult {
   return file.endsWith('.json') ? parseAlpineSecdbJson(input) : parseAlpineSecdbYaml(input);
 }
 
-function expectDocumentError(fn: () => unknown, text: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(isAppError(thrown) && thrown.code).toBe('ERR_VALIDATION');
-  expect(thrown instanceof Error ? thrown.message : '').toMatch(text);
-}
 
 describe('Alpine secdb golden cases', () => {
   for (const c of happyCases(testdata)) {

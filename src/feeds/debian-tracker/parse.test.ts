@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../errors.js';
+import { expectDocumentError } from '../testdata/errors.js';
 import { expectGolden, happyCases, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
 import { parseDebianAdvisoryList } from './parse-lists.js';
 import { parseDebianTracker } from './parse.js';
@@ -11,16 +11,6 @@ import { debianCodenameOf, debianReleaseOf } from './releases.js';
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const read = (kind: 'happy' | 'sad', name: string): Buffer => fs.readFileSync(path.join(testdata, kind, name));
 
-function expectDocumentError(fn: () => unknown, text: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(isAppError(thrown) && thrown.code).toBe('ERR_VALIDATION');
-  expect(thrown instanceof Error ? thrown.message : '').toMatch(text);
-}
 
 describe('Debian tracker golden cases', () => {
   for (const c of happyCases(testdata)) {

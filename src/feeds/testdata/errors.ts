@@ -1,0 +1,14 @@
+import { expect } from 'vitest';
+import { isAppError } from '../../errors.js';
+
+/** Asserts that `fn` throws the parsers' document error (`ERR_VALIDATION`) with a matching message. */
+export function expectDocumentError(fn: () => unknown, text: RegExp): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(isAppError(thrown) && thrown.code).toBe('ERR_VALIDATION');
+  expect(thrown instanceof Error ? thrown.message : '').toMatch(text);
+}
