@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -17,6 +18,11 @@ import { AGENT, INSTALL_SH } from './helpers.js';
 export const GOOD_KEY = 'enrol-key-1';
 export const HOST_ID = 'host_01HXYZ';
 export const CREDENTIAL = 'cred_abc-DEF_123';
+
+export interface TlsOptions {
+  key: Buffer;
+  cert: Buffer;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -48,22 +54,23 @@ export class FakeMamori {
   private readonly server: Server;
   private baseUrl = '';
 
-  private constructor() {
-    this.server = createServer((req, res) => {
+  private constructor(tls: TlsOptions | undefined) {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res);
-    });
+    };
+    this.server = tls ? createTlsServer(tls, handler) : createServer(handler);
   }
 
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https:// with `tls`) */
   get url(): string {
     return this.baseUrl;
   }
 
-  static async start(): Promise<FakeMamori> {
-    const fake = new FakeMamori();
+  static async start(tls?: TlsOptions): Promise<FakeMamori> {
+    const fake = new FakeMamori(tls);
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     const { port } = fake.server.address() as AddressInfo;
-    fake.baseUrl = `http://127.0.0.1:${port}`;
+    fake.baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return fake;
   }
 

@@ -35,7 +35,8 @@ export function buildRpmDb(dir: string, count: number): string {
   }
   const spec = join(dir, 'bench.spec');
   put(spec, `${lines.join('\n')}\n`);
-  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${dir}/top`, spec], { stdio: 'pipe' });
+  const defines = ['--define', `_topdir ${dir}/top`, '--define', `_dbpath ${dir}/builddb`];
+  execFileSync('rpmbuild', ['-bb', '--quiet', '--nodeps', ...defines, spec], { stdio: 'pipe' });
   const rpmDir = join(dir, 'top/RPMS/noarch');
   const rpms = readdirSync(rpmDir).map((f) => join(rpmDir, f));
   const db = join(dir, 'db');

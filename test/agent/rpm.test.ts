@@ -76,7 +76,11 @@ beforeAll(() => {
     const defines = ['--define', `_topdir ${top}`];
     // rpmbuild stores %{modularitylabel} in the MODULARITYLABEL tag (rpm >= 4.14)
     if (name === 'mamori-epoch') defines.push('--define', `modularitylabel ${MODULE}`);
-    execFileSync('rpmbuild', ['-bb', '--quiet', ...defines, join(top, `${name}.spec`)], { stdio: 'pipe' });
+    execFileSync(
+      'rpmbuild',
+      ['-bb', '--quiet', '--nodeps', '--define', `_dbpath ${top}/builddb`, ...defines, join(top, `${name}.spec`)],
+      { stdio: 'pipe' },
+    );
   }
   const rpmDir = join(top, 'RPMS/noarch');
   const rpms = readdirSync(rpmDir).map((f) => join(rpmDir, f));
