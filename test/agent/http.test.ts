@@ -214,6 +214,11 @@ describe.each(COMBOS)('$label', ({ shell, client }) => {
       expect(viaProxy.code).toBe(1);
       expect(viaProxy.stderr).toMatch(/busybox wget cannot POST through a proxy/);
       expect(proxied).toBe(0);
+      const otherHosts = await runAgent(shell, ['report', '--config', conf], {
+        env: clientEnv(client, { http_proxy: proxyUrl, no_proxy: 'example.com,.example.org,127.0.0.10' }),
+      });
+      expect(otherHosts.code).toBe(1);
+      expect(otherHosts.stderr).toMatch(/cannot POST through a proxy/);
       const direct = await runAgent(shell, ['report', '--config', conf], {
         env: clientEnv(client, { http_proxy: proxyUrl, no_proxy: 'example.com, 127.0.0.1' }),
       });
