@@ -93,6 +93,9 @@ describe('compareDpkg (dpkg lib/dpkg/version.c dpkg_version_compare/verrevcmp)',
       ['1.0-', 'revision number is empty'],
       ['-1', 'version number is empty'],
       ['1:-1', 'version number is empty'],
+      ['1\u0000', 'version string contains a NUL character'],
+      ['\u00001', 'version string contains a NUL character'],
+      ['1 \u0000', 'version string contains a NUL character'],
     ];
     for (const [v, reason] of cases) {
       try {

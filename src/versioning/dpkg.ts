@@ -62,6 +62,8 @@ const CH_SPACE = 0x20;
 const CH_TAB = 0x09;
 const END = -1;
 const INT_MAX = '2147483647';
+/** A C string cannot hold NUL, so dpkg never sees one; we reject it rather than guess. */
+const NUL_MESSAGE = 'version string contains a NUL character';
 
 function isDigit(c: number): boolean {
   return c >= CH_0 && c <= CH_9;
@@ -103,12 +105,12 @@ const SPLIT_B = new Split();
  */
 function split(s: string, out: Split): string | null {
   const n = s.length;
-  if (s.indexOf('\u0000') !== -1) return 'version string contains a NUL character';
 
   // Trim leading and trailing blanks.
   let start = 0;
   while (start < n && isBlank(s.charCodeAt(start))) start++;
   if (start === n) return 'version string is empty';
+  if (s.charCodeAt(start) === 0) return NUL_MESSAGE;
 
   let end = start;
   let colon = -1;
@@ -116,17 +118,22 @@ function split(s: string, out: Split): string | null {
   let nonAscii = false;
   for (; end < n; end++) {
     const c = s.charCodeAt(end);
-    if (isBlank(c)) break;
-    if (c === CH_COLON) {
+    // Letters, '~' and non-ASCII sit above ':'; one test sends them past the rest.
+    if (c > CH_COLON) {
+      if (c > 0x7f) nonAscii = true;
+    } else if (c === CH_COLON) {
       if (colon < 0) colon = end;
     } else if (c === CH_DASH) {
       lastDash = end;
-    } else if (c > 0x7f) {
-      nonAscii = true;
+    } else if (isBlank(c)) {
+      break;
+    } else if (c === 0) {
+      return NUL_MESSAGE;
     }
   }
   for (let p = end; p < n; p++) {
-    if (!isBlank(s.charCodeAt(p))) return 'version string has embedded spaces';
+    const c = s.charCodeAt(p);
+    if (!isBlank(c)) return c === 0 || s.indexOf('\u0000', p) !== -1 ? NUL_MESSAGE : 'version string has embedded spaces';
   }
 
   let upStart = start;
@@ -243,6 +250,13 @@ function verrevcmpRange(a: string, i: number, ae: number, b: string, j: number, 
   return 0;
 }
 
+/** Do a[i, ae) and b[j, be) hold the same characters? */
+function sameRange(a: string, i: number, ae: number, b: string, j: number, be: number): boolean {
+  if (ae - i !== be - j) return false;
+  for (; i < ae; i++, j++) if (a.charCodeAt(i) !== b.charCodeAt(j)) return false;
+  return true;
+}
+
 /** The UTF-8 bytes of s as a string of code units 0..255 (slow path for non-ASCII versions). */
 function utf8Bytes(s: string): string {
   const bytes = new TextEncoder().encode(s);
@@ -310,8 +324,11 @@ export function compareDpkg(a: string, b: string): Comparison {
     split(sa, SPLIT_A);
     split(sb, SPLIT_B);
   }
-  const rc = verrevcmpRange(sa, SPLIT_A.upStart, SPLIT_A.upEnd, sb, SPLIT_B.upStart, SPLIT_B.upEnd);
-  if (rc !== 0) return rc;
+  // Identical upstream versions (the common case: only the revision differs) need no walk.
+  if (!sameRange(sa, SPLIT_A.upStart, SPLIT_A.upEnd, sb, SPLIT_B.upStart, SPLIT_B.upEnd)) {
+    const rc = verrevcmpRange(sa, SPLIT_A.upStart, SPLIT_A.upEnd, sb, SPLIT_B.upStart, SPLIT_B.upEnd);
+    if (rc !== 0) return rc;
+  }
   return verrevcmpRange(sa, SPLIT_A.revStart, SPLIT_A.revEnd, sb, SPLIT_B.revStart, SPLIT_B.revEnd);
 }
 

@@ -42,6 +42,7 @@ const CH_TILDE = 0x7e;
 const CH_CARET = 0x5e;
 const CH_COLON = 0x3a;
 const CH_DOT = 0x2e;
+const CH_DASH = 0x2d;
 /** Marks "ran off the end of the string" in the loops below (C's NUL). */
 const END = -1;
 
@@ -176,6 +177,20 @@ function evrProblem(s: string): string | null {
   return null;
 }
 
+/** Index of the last '-' in s, or -1 (a backward loop: cheaper than lastIndexOf on short strings). */
+function lastDash(s: string): number {
+  let i = s.length - 1;
+  while (i >= 0 && s.charCodeAt(i) !== CH_DASH) i--;
+  return i;
+}
+
+/** Do a[i, ae) and b[j, be) hold the same characters? */
+function sameRange(a: string, i: number, ae: number, b: string, j: number, be: number): boolean {
+  if (ae - i !== be - j) return false;
+  for (; i < ae; i++, j++) if (a.charCodeAt(i) !== b.charCodeAt(j)) return false;
+  return true;
+}
+
 /** Index of the first character that is not an ASCII digit (rpm's epoch terminator). */
 function epochEnd(s: string): number {
   let i = 0;
@@ -224,14 +239,14 @@ export function compareRpmEvr(a: string, b: string): Comparison {
   const aEe = epochEnd(a);
   const aHasEpoch = aEe < al && a.charCodeAt(aEe) === CH_COLON;
   const aVs = aHasEpoch ? aEe + 1 : 0;
-  const aDash = a.lastIndexOf('-');
+  const aDash = lastDash(a);
   const aHasRel = aDash >= aVs;
   const aVe = aHasRel ? aDash : al;
 
   const bEe = epochEnd(b);
   const bHasEpoch = bEe < bl && b.charCodeAt(bEe) === CH_COLON;
   const bVs = bHasEpoch ? bEe + 1 : 0;
-  const bDash = b.lastIndexOf('-');
+  const bDash = lastDash(b);
   const bHasRel = bDash >= bVs;
   const bVe = bHasRel ? bDash : bl;
 
@@ -239,7 +254,7 @@ export function compareRpmEvr(a: string, b: string): Comparison {
   const aEpochPresent = aHasEpoch && aEe > 0;
   const bEpochPresent = bHasEpoch && bEe > 0;
   let rc: Comparison;
-  if (aEpochPresent || bEpochPresent) {
+  if ((aEpochPresent || bEpochPresent) && !(aEpochPresent && bEpochPresent && sameRange(a, 0, aEe, b, 0, bEe))) {
     rc = vercmpRange(
       aEpochPresent ? a : ZERO,
       0,
@@ -251,8 +266,11 @@ export function compareRpmEvr(a: string, b: string): Comparison {
     if (rc !== 0) return rc;
   }
 
-  rc = vercmpRange(a, aVs, aVe, b, bVs, bVe);
-  if (rc !== 0) return rc;
+  // Identical versions (the common case: only the release differs) need no segment walk.
+  if (!sameRange(a, aVs, aVe, b, bVs, bVe)) {
+    rc = vercmpRange(a, aVs, aVe, b, bVs, bVe);
+    if (rc !== 0) return rc;
+  }
 
   // compare_values(): an absent release sorts before any present one.
   if (aHasRel && bHasRel) return vercmpRange(a, aDash + 1, al, b, bDash + 1, bl);
