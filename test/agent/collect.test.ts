@@ -137,6 +137,7 @@ describe.each(SHELLS)('collect under $name', (shell) => {
       symlinkSync('/usr/lib/os-release', join(root, 'etc/os-release'));
       put(join(root, 'etc/debian_version'), '12.4\n');
       put(join(root, 'etc/machine-id'), '0123456789abcdef0123456789abcdef\n');
+      put(join(root, 'etc/hostname'), 'db1.example.jp\n');
       return root;
     }
 
@@ -149,6 +150,8 @@ describe.each(SHELLS)('collect under $name', (shell) => {
       expect(doc.packages).toEqual([{ format: 'dpkg-status', data: content }]);
       expect(doc.files['/etc/os-release']).toBe('ID=debian\nVERSION_ID="12"\n');
       expect(doc.host.machineId).toBe('0123456789abcdef0123456789abcdef');
+      expect(doc.host.hostname).toBe('db1');
+      expect(doc.host.fqdn).toBe('db1.example.jp');
     });
 
     it.skipIf(!HAVE.dpkgQuery)('runs dpkg-query --admindir when it exists', async () => {
@@ -177,7 +180,12 @@ describe.each(SHELLS)('collect under $name', (shell) => {
     expect(r.stderr).toMatch(/no package database/);
     const doc = parseDocument(r.stdout);
     expect(doc.packages).toEqual([]);
-    expect(doc.host.hostname).toBe('');
+    // the server needs a host name: without /etc/hostname, the root directory's name
+    expect(r.stderr).toMatch(/no hostname in .*; using '.*' \(set one with --hostname\)/);
+    expect(doc.host.hostname).toBe(basename(root).split('.')[0]);
+    const named = await runAgent(shell, ['collect', '--root', root, '--hostname', 'image.example.jp']);
+    expect(named.stderr).not.toMatch(/no hostname/);
+    expect(parseDocument(named.stdout).host).toMatchObject({ hostname: 'image', fqdn: 'image.example.jp' });
   });
 
   it('rejects unknown options and a missing root', async () => {
