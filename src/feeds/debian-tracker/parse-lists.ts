@@ -21,6 +21,7 @@ import { IdSet } from '../shared/ids.js';
 import { decodeText, invalidDocument } from '../shared/json.js';
 import { addProblem, emptyResult } from '../shared/result.js';
 import { debianSeverity, UNKNOWN_SEVERITY } from '../shared/severity.js';
+import { reportInvalidVersions } from '../shared/versions.js';
 import { debianReleaseOf } from './releases.js';
 import type { TrackerListEntry, TrackerListFix } from './types.js';
 
@@ -147,7 +148,10 @@ function appendEntry(out: FeedParseResult, e: TrackerListEntry): void {
     const p = affectedOf(e.id, source, f, (m) => {
       addProblem(out, e.id, m);
     });
-    if (p !== null) out.affected.push(p);
+    if (p !== null) {
+      out.affected.push(p);
+      reportInvalidVersions(out, e.id, p);
+    }
   }
 }
 

@@ -26,6 +26,7 @@ import { CVE_ID } from '../shared/ids.js';
 import { invalidDocument, isObject, parseJsonDocument, str, typeName, type JsonObject } from '../shared/json.js';
 import { addProblem, emptyResult } from '../shared/result.js';
 import { debianSeverity, severityRank, UNKNOWN_SEVERITY } from '../shared/severity.js';
+import { reportInvalidVersions } from '../shared/versions.js';
 import { debianReleaseOf } from './releases.js';
 
 const FEED = 'Debian security tracker JSON';
@@ -115,7 +116,7 @@ function appendIssue(out: FeedParseResult, advisories: Map<string, Advisory>, pk
     if (p.severity !== null && severityRank(p.severity.normalized) > severityRank(advisory.severity.normalized)) {
       advisory.severity = p.severity;
     }
-    out.affected.push({
+    const row: AffectedPackage = {
       source: DEBIAN_TRACKER_SOURCE,
       advisoryId: issueId,
       distro: 'debian',
@@ -131,7 +132,9 @@ function appendIssue(out: FeedParseResult, advisories: Map<string, Advisory>, pk
       status: p.status,
       severity: p.severity,
       note: p.note,
-    });
+    };
+    out.affected.push(row);
+    reportInvalidVersions(out, record, row);
   }
 }
 

@@ -158,6 +158,23 @@ describe('parseOsv sad cases', () => {
     ]);
   });
 
+  it('versions their scheme rejects are kept as written and reported', () => {
+    const r = parseOsvValue({
+      id: 'DSA-0000-1',
+      modified: '2024-01-01T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'Debian:12', name: 'foo' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: 'not a version' }] }],
+        },
+      ],
+    });
+    expect(r.affected[0]?.ranges).toEqual([{ introduced: '0', fixed: 'not a version' }]);
+    expect(r.problems).toEqual([
+      { record: 'DSA-0000-1', message: expect.stringMatching(/^foo \(debian 12\): fixed "not a version" is not a valid dpkg version: /) as unknown },
+    ]);
+  });
+
   it('parseOsvValue accepts parsed JSON', () => {
     expect(parseOsvValue([]).advisories).toEqual([]);
   });

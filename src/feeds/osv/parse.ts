@@ -25,6 +25,7 @@ import { IdSet } from '../shared/ids.js';
 import { isObject, invalidDocument, parseJsonDocument, str, strArray, typeName, type JsonObject } from '../shared/json.js';
 import { addProblem, emptyResult } from '../shared/result.js';
 import { scoreCvssVector, type CvssMajor } from '../shared/cvss.js';
+import { reportInvalidVersions } from '../shared/versions.js';
 import { genericSeverity, redHatSeverity, severityFromCvss, severityRank, ubuntuSeverity } from '../shared/severity.js';
 import { mapEcosystem } from './ecosystem.js';
 
@@ -214,7 +215,10 @@ export function appendOsvRecord(out: FeedParseResult, rec: unknown, label: strin
     references: readReferences(rec.references, problem),
   };
   out.advisories.push(advisory);
-  for (const p of affected) out.affected.push(p);
+  for (const p of affected) {
+    out.affected.push(p);
+    reportInvalidVersions(out, id, p);
+  }
 }
 
 // --- ranges -------------------------------------------------------------------
