@@ -6,6 +6,9 @@
  * `distroversion: v3.19` → release `3.19` (`edge` stays `edge`). A `0` fixed version
  * means the package was never affected in that release (`not_affected`); any other
  * version V means versions below V are affected (`fixed`, range `introduced: 0, fixed: V`).
+ * An id listed under two fixed versions of one package keeps the higher one (reported).
+ * Fixed versions that are not valid apk versions (upstream typos such as `4.8.0.-r1`)
+ * are kept as written and reported.
  *
  * YAML is read with the failsafe schema, so every scalar stays the exact string written
  * (`1.10` is not the number 1.1, `0` is not false).
@@ -16,6 +19,8 @@ import { compareIds } from '../shared/ids.js';
 import { decodeText, errorMessage, invalidDocument, isObject, parseJsonDocument, str, typeName } from '../shared/json.js';
 import { addProblem, emptyResult } from '../shared/result.js';
 import { UNKNOWN_SEVERITY } from '../shared/severity.js';
+import { reportInvalidVersions, versionProblem } from '../shared/versions.js';
+import { compareVersions } from '../../versioning/index.js';
 
 export const ALPINE_SECDB_SOURCE = 'alpine-secdb';
 const FEED = 'Alpine secdb';
@@ -95,8 +100,9 @@ function appendDocument(out: FeedParseResult, advisories: Map<string, Advisory>,
       addProblem(out, name, `secfixes is ${typeName(secfixes)}, not a mapping`);
       continue;
     }
-    // id → fixed versions seen for this package, to report an id fixed "twice".
-    const fixedIn = new Map<string, string>();
+    // One row per id: an id listed under two fixed versions keeps the higher one.
+    const rows = new Map<string, AffectedPackage>();
+    const extra: AffectedPackage[] = [];
     for (const version of Object.keys(secfixes)) {
       const list = secfixes[version];
       if (!Array.isArray(list)) {
@@ -116,16 +122,50 @@ function appendDocument(out: FeedParseResult, advisories: Map<string, Advisory>,
         for (const id of parsed.ids) {
           const advisory = advisoryFor(advisories, id);
           for (const other of parsed.related) if (other !== id && !advisory.relatedIds.includes(other)) advisory.relatedIds.push(other);
-          const previous = fixedIn.get(id);
-          if (previous !== undefined && previous !== version) {
-            addProblem(out, name, `${id} is listed under two versions, ${previous} and ${version}; both kept`);
+          const row = affected(id, release, name, version, parsed.remark);
+          const previous = rows.get(id);
+          if (previous === undefined) {
+            rows.set(id, row);
+            continue;
           }
-          fixedIn.set(id, version);
-          out.affected.push(affected(id, release, name, version, parsed.remark));
+          if (fixedOf(previous) === version) continue; // the same fact written twice
+          const kept = higherFix(previous, row);
+          const a = fixedOf(previous);
+          const b = fixedOf(row);
+          if (kept === null) {
+            extra.push(row);
+            addProblem(out, name, `${id} is listed under two versions, ${a} and ${b}, which cannot be compared; both kept`);
+          } else {
+            rows.set(id, kept);
+            addProblem(out, name, `${id} is listed under two versions, ${a} and ${b}; kept the higher, ${fixedOf(kept)}`);
+          }
         }
       }
     }
+    for (const row of [...rows.values(), ...extra]) {
+      out.affected.push(row);
+      reportInvalidVersions(out, row.advisoryId, row);
+    }
   }
+}
+
+function fixedOf(p: AffectedPackage): string {
+  return p.ranges[0]?.fixed ?? '0';
+}
+
+/**
+ * Of two rows for one id, the one with the higher fixed version (`0` is lowest): a
+ * version below either is treated as affected, which never hides a vulnerable host
+ * (secdb lists some ids under a fix for each of two branches, e.g. wireshark 2.2.10
+ * and 2.4.2). Null when a version is not valid apk and the two cannot be compared.
+ */
+function higherFix(a: AffectedPackage, b: AffectedPackage): AffectedPackage | null {
+  const va = fixedOf(a);
+  const vb = fixedOf(b);
+  if (va === '0') return b;
+  if (vb === '0') return a;
+  if (versionProblem('apk', va) !== null || versionProblem('apk', vb) !== null) return null;
+  return compareVersions('apk', va, vb) >= 0 ? a : b;
 }
 
 function affected(id: string, release: string, name: string, version: string, note: string | null): AffectedPackage {
