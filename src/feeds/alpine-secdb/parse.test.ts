@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FeedParseResult } from '../../domain/advisory.js';
 import { expectDocumentError } from '../testdata/errors.js';
-import { expectGolden, happyCases, listFiles, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
+import { expectGolden, happyCases, listFiles, sharedDataDir, sharedDataTitle, sortedResult } from '../testdata/helpers.js';
 import { alpineReleaseOf, parseAlpineSecdbJson, parseAlpineSecdbYaml, parseFixEntry } from './parse.js';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -122,7 +122,7 @@ describe('Alpine secdb sad cases', () => {
 
 const data = sharedDataDir();
 
-describe.skipIf(data === null)(`every Alpine secdb file of the shared data ${data === null ? `(skipped: ${SHARED_DATA_MISSING})` : ''}`, () => {
+describe.skipIf(data === null)(sharedDataTitle('every Alpine secdb file of the shared data', data), () => {
   it('parses; the only problems are explained upstream quirks', () => {
     const files = listFiles(path.join(data ?? '', 'alpine'));
     expect(files).toHaveLength(21);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { expectDocumentError } from '../testdata/errors.js';
-import { expectGolden, happyCases, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
+import { expectGolden, happyCases, sharedDataDir, sharedDataTitle, sortedResult } from '../testdata/helpers.js';
 import { parseDebianAdvisoryList } from './parse-lists.js';
 import { parseDebianTracker } from './parse.js';
 import { debianCodenameOf, debianReleaseOf } from './releases.js';
@@ -157,7 +157,7 @@ describe('Debian releases', () => {
 
 const data = sharedDataDir();
 
-describe.skipIf(data === null)(`the shared Debian data ${data === null ? `(skipped: ${SHARED_DATA_MISSING})` : ''}`, () => {
+describe.skipIf(data === null)(sharedDataTitle('the shared Debian data', data), () => {
   const dir = path.join(data ?? '', 'debian');
 
   it('parses every DSA and DLA entry of the tracker lists', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { expectDocumentError } from '../testdata/errors.js';
-import { expectGolden, happyCases, listFiles, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
+import { expectGolden, happyCases, listFiles, sharedDataDir, sharedDataTitle, sortedResult } from '../testdata/helpers.js';
 import { parseEpssCsv, parseEpssHeader } from './parse.js';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -66,7 +66,7 @@ describe('parseEpssCsv', () => {
 
 const data = sharedDataDir();
 
-describe.skipIf(data === null)(`every EPSS file of the shared data ${data === null ? `(skipped: ${SHARED_DATA_MISSING})` : ''}`, () => {
+describe.skipIf(data === null)(sharedDataTitle('every EPSS file of the shared data', data), () => {
   it('parses both samples without problems', () => {
     const counts = listFiles(path.join(data ?? '', 'epss')).map((f) => {
       const r = parseEpssCsv(fs.readFileSync(f));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { expectDocumentError } from '../testdata/errors.js';
-import { expectGolden, happyCases, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
+import { expectGolden, happyCases, sharedDataDir, sharedDataTitle, sortedResult } from '../testdata/helpers.js';
 import { parseKev } from './parse.js';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -53,7 +53,7 @@ describe('parseKev', () => {
 
 const data = sharedDataDir();
 
-describe.skipIf(data === null)(`the shared KEV catalog ${data === null ? `(skipped: ${SHARED_DATA_MISSING})` : ''}`, () => {
+describe.skipIf(data === null)(sharedDataTitle('the shared KEV catalog', data), () => {
   it('parses all 1,404 entries without problems', () => {
     const r = parseKev(fs.readFileSync(path.join(data ?? '', 'kev', 'known_exploited_vulnerabilities.json')));
     expect(r.problems).toEqual([]);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { NvdEnrichment } from '../../domain/advisory.js';
 import { expectDocumentError } from '../testdata/errors.js';
-import { expectGolden, happyCases, listFiles, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
+import { expectGolden, happyCases, listFiles, sharedDataDir, sharedDataTitle, sortedResult } from '../testdata/helpers.js';
 import { parseNvd } from './parse.js';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -90,7 +90,7 @@ describe('NVD sad cases', () => {
 
 const data = sharedDataDir();
 
-describe.skipIf(data === null)(`every NVD file of the shared data ${data === null ? `(skipped: ${SHARED_DATA_MISSING})` : ''}`, () => {
+describe.skipIf(data === null)(sharedDataTitle('every NVD file of the shared data', data), () => {
   it('parses 28 files into 67 CVEs whose stated scores all match their vectors', () => {
     const files = listFiles(path.join(data ?? '', 'nvd'));
     expect(files).toHaveLength(28);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../errors.js';
-import { expectGolden, happyCases, listFiles, SHARED_DATA_MISSING, sharedDataDir, sortedResult } from '../testdata/helpers.js';
+import { expectGolden, happyCases, listFiles, sharedDataDir, sharedDataTitle, sortedResult } from '../testdata/helpers.js';
 import { moduleStreamsOf, parseOsv, parseOsvValue } from './parse.js';
 
 const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -182,7 +182,7 @@ describe('parseOsv sad cases', () => {
 
 const data = sharedDataDir();
 
-describe.skipIf(data === null)(`every OSV file of the shared data ${data === null ? `(skipped: ${SHARED_DATA_MISSING})` : ''}`, () => {
+describe.skipIf(data === null)(sharedDataTitle('every OSV file of the shared data', data), () => {
   const dir = path.join(data ?? '', 'osv');
 
   it('parses AlmaLinux 8/9/10 into 987 + 1192 + 438 advisories with only the explained problems', () => {

@@ -15,11 +15,19 @@ export const repoRoot = path.resolve(here, '..', '..', '..');
 
 /** The team's shared data set (`/work/shared/data`, beside the repository), or null when absent. */
 export function sharedDataDir(): string | null {
-  const dir = process.env.MAMORI_SHARED_DATA ?? path.resolve(repoRoot, '..', 'shared', 'data');
+  const dir = sharedDataCandidate();
   return fs.existsSync(path.join(dir, 'README.md')) ? dir : null;
 }
 
-export const SHARED_DATA_MISSING = `shared data not found (looked for ${path.resolve(repoRoot, '..', 'shared', 'data')}; set MAMORI_SHARED_DATA)`;
+function sharedDataCandidate(): string {
+  return process.env.MAMORI_SHARED_DATA ?? path.resolve(repoRoot, '..', 'shared', 'data');
+}
+
+/** A describe() title that says why the block is skipped when the shared data is absent. */
+export function sharedDataTitle(title: string, dir: string | null): string {
+  if (dir !== null) return title;
+  return `${title} (skipped: shared data not found at ${sharedDataCandidate()}; set MAMORI_SHARED_DATA)`;
+}
 
 /** Every file under `dir`, recursively, sorted. */
 export function listFiles(dir: string): string[] {
