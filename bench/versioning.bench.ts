@@ -112,28 +112,14 @@ if (load1 !== undefined && load1 > availableParallelism()) {
 
 // ---------------------------------------------------------------- --batch
 
-/** The command to run the vercmp CLI: compiled when dist/ has it, else tsx on the sources. */
-function cliCommand(dir: string): { argv: string[]; how: string } {
-  const compiled = join(root, 'dist/cli/commands/vercmp.js');
-  if (existsSync(compiled)) {
-    const entry = join(dir, 'vercmp-entry.mjs');
-    writeFileSync(
-      entry,
-      [
-        `import { Command, CommanderError } from ${JSON.stringify(join(root, 'node_modules/commander/esm.mjs'))};`,
-        `import { registerVercmpCommand } from ${JSON.stringify(compiled)};`,
-        "const program = new Command('mamori').exitOverride();",
-        'registerVercmpCommand(program);',
-        'try { await program.parseAsync(process.argv); } catch (e) { if (!(e instanceof CommanderError)) throw e; process.exitCode = 2; }',
-      ].join('\n'),
-    );
-    return { argv: [process.execPath, entry], how: 'compiled dist/' };
-  }
-  return { argv: [process.execPath, '--import', 'tsx', join(root, 'scripts/vercmp-cli.ts')], how: 'tsx, sources' };
+/** The `mamori` command: the compiled build when there is one (as users run it), else tsx on the sources. */
+function cliCommand(): { argv: string[]; how: string } {
+  if (existsSync(join(root, 'dist/cli/bin.js'))) return { argv: [process.execPath, join(root, 'bin/mamori.js')], how: 'compiled dist/' };
+  return { argv: [process.execPath, '--import', 'tsx', join(root, 'src/cli/bin.ts')], how: 'tsx, sources' };
 }
 
 async function batch(pairsFile: string, dir: string, n: number): Promise<void> {
-  const { argv, how } = cliCommand(dir);
+  const { argv, how } = cliCommand();
   const input = openSync(pairsFile, 'r');
   const start = process.hrtime.bigint();
   const { code, lines } = await new Promise<{ code: number | null; lines: number }>((resolve, reject) => {

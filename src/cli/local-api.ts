@@ -32,9 +32,9 @@ function toError(status: number, text: string): AppError {
   return new AppError('ERR_INTERNAL', `server answered ${status}: ${text.slice(0, 500)}`);
 }
 
-function parseReply<T>(status: number, text: string): T {
+function parseReply(status: number, text: string): unknown {
   if (status >= 400) throw toError(status, text);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+  return text === '' ? undefined : JSON.parse(text);
 }
 
 function socketClient(socketPath: string): ApiClient {
@@ -54,7 +54,7 @@ function socketClient(socketPath: string): ApiClient {
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => {
               try {
-                resolve(parseReply(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8')));
+                resolve(parseReply(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8')) as never);
               } catch (e) {
                 reject(e instanceof Error ? e : new Error(String(e)));
               }
@@ -99,7 +99,7 @@ async function inProcess<T>(database: Database, fn: (api: ApiClient) => Promise<
           headers: { [LOCAL_SECRET_HEADER]: localSecret, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
         });
-        return parseReply(r.statusCode, r.body);
+        return parseReply(r.statusCode, r.body) as never;
       },
     });
   } finally {

@@ -5,6 +5,7 @@ import { registerHostsCommand } from './commands/hosts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerVercmpCommand } from './commands/vercmp.js';
 
 export function buildProgram(): Command {
   const program = new Command('mamori')
@@ -12,16 +13,19 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--data-dir <dir>', 'data directory of the embedded database (env MAMORI_DATA_DIR; default ./mamori-data)')
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env DATABASE_URL)')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // before the subcommands are added, so they inherit it: usage errors exit 2, not 1
+    .exitOverride();
   registerServeCommand(program);
   registerKeysCommand(program);
   registerHostsCommand(program);
   registerInventoryCommand(program);
+  registerVercmpCommand(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return 0;

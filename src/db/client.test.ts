@@ -31,7 +31,7 @@ describe('database', () => {
   it('keeps a transaction isolated from concurrent queries on the same database', async () => {
     await t.db.schema.createTable('tx_probe').addColumn('v', 'integer').execute();
     const inTx = t.db.transaction().execute(async (tx) => {
-      await tx.insertInto('tx_probe' as never).values({ v: 1 } as never).execute();
+      await sql`insert into tx_probe (v) values (1)`.execute(tx);
       await new Promise((r) => setTimeout(r, 50));
       throw new Error('roll back');
     });

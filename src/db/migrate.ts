@@ -16,7 +16,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
-    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new Error(`database migration failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, {
       cause: error,
     });
   }

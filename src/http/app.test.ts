@@ -11,7 +11,7 @@ beforeAll(async () => {
   t = await createTestApp();
   await t.ctx.deps.auth.ensureAdmin('correct horse battery staple');
   const r = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'correct horse battery staple' } });
-  adminToken = (r.json() as { token: string }).token;
+  adminToken = r.json<{ token: string }>().token;
 });
 afterAll(async () => {
   await t.close();
@@ -22,7 +22,7 @@ const admin = () => ({ authorization: `Bearer ${adminToken}` });
 async function createKey(body: Record<string, unknown> = { name: 'web servers' }): Promise<{ key: string; id: string }> {
   const r = await t.app.inject({ method: 'POST', url: '/api/v1/registration-keys', headers: admin(), payload: body });
   expect(r.statusCode).toBe(201);
-  const j = r.json() as { key: string; registrationKey: { id: string } };
+  const j = r.json<{ key: string; registrationKey: { id: string } }>();
   return { key: j.key, id: j.registrationKey.id };
 }
 
@@ -62,9 +62,9 @@ describe('registration keys and agent registration', () => {
   it('creates a key shown once, stores only its hash, lists and revokes it', async () => {
     const { key, id } = await createKey({ name: 'db servers', maxHosts: 5, expiresAt: '2027-01-31' });
     expect(key).toMatch(/^mrk_[A-Za-z0-9_-]{43}$/);
-    const list = (await t.app.inject({ method: 'GET', url: '/api/v1/registration-keys', headers: admin() })).json() as {
+    const list = (await t.app.inject({ method: 'GET', url: '/api/v1/registration-keys', headers: admin() })).json<{
       items: { id: string; state: string; expiresAt: string; maxHosts: number }[];
-    };
+    }>();
     const k = list.items.find((i) => i.id === id);
     expect(k).toMatchObject({ state: 'active', expiresAt: '2027-01-31T23:59:59.999Z', maxHosts: 5 });
     expect(JSON.stringify(list)).not.toContain(key);
@@ -100,8 +100,8 @@ describe('registration keys and agent registration', () => {
 
   it('re-registering the same machine keeps one host and rotates its credential', async () => {
     const { key } = await createKey();
-    const a = (await register(key, 'app01', 'cafe01')).json() as { hostId: string; credential: string; created: boolean };
-    const b = (await register(key, 'app01', 'cafe01')).json() as { hostId: string; credential: string; created: boolean };
+    const a = (await register(key, 'app01', 'cafe01')).json<{ hostId: string; credential: string; created: boolean }>();
+    const b = (await register(key, 'app01', 'cafe01')).json<{ hostId: string; credential: string; created: boolean }>();
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(b.hostId).toBe(a.hostId);
@@ -117,7 +117,7 @@ describe('inventory reports', () => {
   let hostId: string;
   beforeAll(async () => {
     const { key } = await createKey({ name: 'reports' });
-    const r = (await register(key, 'web01')).json() as { hostId: string; credential: string };
+    const r = (await register(key, 'web01')).json<{ hostId: string; credential: string }>();
     credential = r.credential;
     hostId = r.hostId;
   });
@@ -126,7 +126,7 @@ describe('inventory reports', () => {
     const r = await report(credential, agentDocument());
     expect(r.statusCode).toBe(202);
     expect(r.json()).toMatchObject({ hostId, packages: 3, added: 3, removed: 0, changed: 0, unparsed: 0 });
-    const host = (await t.app.inject({ url: `/api/v1/hosts/${hostId}`, headers: admin() })).json() as Record<string, unknown>;
+    const host = (await t.app.inject({ url: `/api/v1/hosts/${hostId}`, headers: admin() })).json<Record<string, unknown>>();
     expect(host).toMatchObject({
       hostname: 'web01',
       os: { id: 'debian', versionId: '12', codename: 'bookworm' },
@@ -136,7 +136,7 @@ describe('inventory reports', () => {
       stale: false,
       lastReportAt: '2026-11-25T09:00:00.000Z',
     });
-    const pk = (await t.app.inject({ url: `/api/v1/hosts/${hostId}/packages?q=ssl`, headers: admin() })).json() as { items: Record<string, unknown>[] };
+    const pk = (await t.app.inject({ url: `/api/v1/hosts/${hostId}/packages?q=ssl`, headers: admin() })).json<{ items: Record<string, unknown>[] }>();
     expect(pk.items).toEqual([
       expect.objectContaining({ name: 'libssl3', evr: '3.0.11-1~deb12u2', sourceName: 'openssl', arch: 'amd64', manager: 'dpkg' }),
       expect.objectContaining({ name: 'openssl', evr: '3.0.11-1~deb12u2', sourceName: 'openssl' }),
@@ -160,7 +160,7 @@ describe('inventory reports', () => {
       .selectFrom('package_changes')
       .select(['kind', 'name', 'old_evr', 'new_evr'])
       .where('host_id', '=', hostId)
-      .where('inventory_id', '=', (r.json() as { inventoryId: string }).inventoryId)
+      .where('inventory_id', '=', r.json<{ inventoryId: string }>().inventoryId)
       .orderBy('name')
       .execute();
     expect(changes).toEqual([
@@ -168,7 +168,7 @@ describe('inventory reports', () => {
       { kind: 'changed', name: 'libssl3', old_evr: '3.0.11-1~deb12u2', new_evr: '3.0.13-1~deb12u1' },
       { kind: 'removed', name: 'openssl', old_evr: '3.0.11-1~deb12u2', new_evr: null },
     ]);
-    const reports = (await t.app.inject({ url: `/api/v1/hosts/${hostId}/reports`, headers: admin() })).json() as { items: { added: number }[] };
+    const reports = (await t.app.inject({ url: `/api/v1/hosts/${hostId}/reports`, headers: admin() })).json<{ items: { added: number }[] }>();
     expect(reports.items.map((i) => i.added)).toEqual([1, 3]);
   });
 
@@ -182,9 +182,9 @@ describe('inventory reports', () => {
     const r = await report(credential, doc);
     expect(r.statusCode).toBe(202);
     expect(r.json()).toMatchObject({ packages: 2, unparsed: 1 });
-    const pk = (await t.app.inject({ url: `/api/v1/hosts/${hostId}/packages?q=weird`, headers: admin() })).json() as {
+    const pk = (await t.app.inject({ url: `/api/v1/hosts/${hostId}/packages?q=weird`, headers: admin() })).json<{
       items: { evr: string; unparsedReason: string | null }[];
-    };
+    }>();
     expect(pk.items[0]?.evr).toBe('not a version!');
     expect(pk.items[0]?.unparsedReason).toEqual(expect.any(String));
   });
@@ -192,7 +192,7 @@ describe('inventory reports', () => {
   it('marks a host stale after the stale interval', async () => {
     t.clock.advance(49 * 3600_000);
     try {
-      const list = (await t.app.inject({ url: '/api/v1/hosts', headers: t.local })).json() as { items: { id: string; syncState: string; stale: boolean }[] };
+      const list = (await t.app.inject({ url: '/api/v1/hosts', headers: t.local })).json<{ items: { id: string; syncState: string; stale: boolean }[] }>();
       expect(list.items.find((h) => h.id === hostId)).toMatchObject({ syncState: 'stale', stale: true });
     } finally {
       t.clock.advance(-49 * 3600_000);
@@ -223,7 +223,7 @@ describe('inventory reports', () => {
       expect(r.statusCode).toBe(status);
       expect(r.json()).toMatchObject({ statusCode: status, code });
       const after = await t.db.db.selectFrom('inventories').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      expect(Number(after.n)).toBe(Number(before.n));
+      expect(after.n).toBe(before.n);
       expect(await t.db.db.selectFrom('host_packages').selectAll().where('host_id', '=', hostId).orderBy('name').execute()).toEqual(pkgsBefore);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
@@ -235,14 +235,14 @@ describe('uploads by people', () => {
     const vuls = JSON.parse(readFileSync(`${SHARED_DATA}/inventories/vuls-scan-results/centos_7.json`, 'utf8')) as unknown;
     const first = await t.app.inject({ method: 'POST', url: '/api/v1/inventories', headers: admin(), payload: vuls as object });
     expect(first.statusCode).toBe(201);
-    const s = first.json() as { hostId: string; packages: number; added: number };
+    const s = first.json<{ hostId: string; packages: number; added: number }>();
     expect(s.packages).toBeGreaterThan(100);
     expect(s.added).toBe(s.packages);
-    const again = (await t.app.inject({ method: 'POST', url: '/api/v1/inventories', headers: admin(), payload: vuls as object })).json() as {
+    const again = (await t.app.inject({ method: 'POST', url: '/api/v1/inventories', headers: admin(), payload: vuls as object })).json<{
       hostId: string; added: number; removed: number; changed: number;
-    };
+    }>();
     expect(again).toMatchObject({ hostId: s.hostId, added: 0, removed: 0, changed: 0 });
-    const host = (await t.app.inject({ url: `/api/v1/hosts/${s.hostId}`, headers: admin() })).json() as { os: { id: string; versionId: string } };
+    const host = (await t.app.inject({ url: `/api/v1/hosts/${s.hostId}`, headers: admin() })).json<{ os: { id: string; versionId: string } }>();
     expect(host.os).toMatchObject({ id: 'centos' });
     expect(host.os.versionId.startsWith('7')).toBe(true);
   });
@@ -257,14 +257,14 @@ describe('host list', () => {
   it('pages with a cursor without gaps or repeats', async () => {
     const { key } = await createKey({ name: 'many' });
     for (let i = 0; i < 7; i++) {
-      const c = (await register(key, `page-${i}`, `feed${i}`)).json() as { credential: string };
+      const c = (await register(key, `page-${i}`, `feed${i}`)).json<{ credential: string }>();
       expect((await report(c.credential, agentDocument({ hostname: `page-${i}`, machineId: `feed${i}` }))).statusCode).toBe(202);
     }
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
       const url: string = `/api/v1/hosts?q=page-&limit=3${cursor === null ? '' : `&cursor=${cursor}`}`;
-      const page = (await t.app.inject({ url, headers: admin() })).json() as { items: { hostname: string }[]; nextCursor: string | null };
+      const page = (await t.app.inject({ url, headers: admin() })).json<{ items: { hostname: string }[]; nextCursor: string | null }>();
       seen.push(...page.items.map((h) => h.hostname));
       cursor = page.nextCursor;
     } while (cursor !== null);
@@ -290,7 +290,7 @@ describe('agent files and API docs', () => {
   });
 
   it('publishes an OpenAPI document of every route with the error codes', async () => {
-    const doc = (await t.app.inject('/api/docs/json')).json() as { paths: Record<string, unknown>; info: { description: string } };
+    const doc = (await t.app.inject('/api/docs/json')).json<{ paths: Record<string, unknown>; info: { description: string } }>();
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/v1/agent/register', '/api/v1/agent/inventory', '/api/v1/hosts', '/api/v1/hosts/{id}/packages', '/api/v1/registration-keys']),
     );

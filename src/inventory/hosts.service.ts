@@ -35,7 +35,7 @@ function encodeCursor(parts: string[]): string {
 function decodeCursor(cursor: string, n: number): string[] {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string')) return v as string[];
+    if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string')) return v;
   } catch {
     /* fall through */
   }

@@ -108,7 +108,7 @@ describe('mamori vercmp (in-process)', () => {
 });
 
 describe('mamori vercmp (spawned)', () => {
-  const entry = fileURLToPath(new URL('../../../scripts/vercmp-cli.ts', import.meta.url));
+  const entry = fileURLToPath(new URL('../bin.ts', import.meta.url));
 
   function spawnCli(args: string[], input: string): Promise<Run> {
     return new Promise((resolve, reject) => {

@@ -110,7 +110,7 @@ export class HostsRepository {
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('hosts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.db.selectFrom('hosts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
