@@ -55,7 +55,13 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
     const sock = socket;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
-        if (sock !== undefined) await new Promise<void>((r) => sock.close(() => r()));
+        if (sock !== undefined) {
+          await new Promise<void>((r) => {
+            sock.close(() => {
+              r();
+            });
+          });
+        }
         await app.close();
         await db.close();
         heldLock?.release();

@@ -53,7 +53,11 @@ const ReportSchema = Type.Object({
 });
 
 export function hostRoutes(app: App, deps: Pick<AppDeps, 'hosts' | 'ingest' | 'guards'>): void {
-  const user = { onRequest: async (req: Parameters<AppDeps['guards']['user']>[0]) => void (await deps.guards.user(req)) };
+  const user = {
+    onRequest: async (req: Parameters<AppDeps['guards']['user']>[0]) => {
+      await deps.guards.user(req);
+    },
+  };
 
   app.get(
     '/api/v1/hosts',
