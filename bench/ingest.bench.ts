@@ -12,7 +12,7 @@
  * Prints inventories/s and latency percentiles per phase, and server peak RSS.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { SHARED_DATA } from '../test/helpers/shared-data.js';
@@ -81,8 +81,29 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 }
 
+/** CPU seconds (user+system) used so far by one process, or by all processes of a user (PostgreSQL backends). */
+function cpuSeconds(filter: { pid: number } | { uid: number }): number {
+  const tick = 100; // USER_HZ
+  const pids = 'pid' in filter ? [String(filter.pid)] : readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      if ('uid' in filter && statSync(`/proc/${pid}`).uid !== filter.uid) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
+}
+
+let serverPid = 0;
+let postgresUid = -1;
+
 async function phase(name: string, url: string, bodies: Buffer[], credentials: string[]): Promise<void> {
   const latencies: number[] = [];
+  const cpu0 = { server: cpuSeconds({ pid: serverPid }), pg: cpuSeconds({ uid: postgresUid }) };
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -104,7 +125,9 @@ async function phase(name: string, url: string, bodies: Buffer[], credentials: s
   latencies.sort((a, b) => a - b);
   console.log(
     `${name.padEnd(38)} ${bodies.length} inventories in ${secs.toFixed(2)} s = ${(bodies.length / secs).toFixed(1)}/s; ` +
-      `latency p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+      `latency p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms; ` +
+      `CPU per inventory: server ${(((cpuSeconds({ pid: serverPid }) - cpu0.server) * 1000) / bodies.length).toFixed(1)} ms, ` +
+      `PostgreSQL ${(((cpuSeconds({ uid: postgresUid }) - cpu0.pg) * 1000) / bodies.length).toFixed(1)} ms`,
   );
 }
 
@@ -115,8 +138,16 @@ async function main(): Promise<void> {
   await admin.query(`create database ${name}`);
   const u = new URL(BASE_URL);
   u.pathname = `/${name}`;
-  const server = await startServe(['--database-url', u.toString()], { MAMORI_ADMIN_PASSWORD: 'bench-password-123456' });
+  // BENCH_PROFILE=DIR writes a CPU profile of the server there.
+  const profile = process.env.BENCH_PROFILE;
+  const server = await startServe(
+    ['--database-url', u.toString()],
+    { MAMORI_ADMIN_PASSWORD: 'bench-password-123456' },
+    profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`],
+  );
   try {
+    serverPid = server.child.pid!;
+    postgresUid = statSync('/proc/' + String((await admin.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid)).uid;
     const login = (await (
       await fetch(`${server.url}/api/v1/auth/login`, {
         method: 'POST',

@@ -39,8 +39,8 @@ export interface ServerProcess {
 }
 
 /** Starts `mamori serve` on a free loopback port and waits until it listens. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(BIN[0], [...BIN.slice(1), 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(BIN[0], [...nodeArgs, ...BIN.slice(1), 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
