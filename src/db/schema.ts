@@ -1,5 +1,5 @@
 /** Kysely table types; the single source of truth is migrations/. */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -53,6 +53,8 @@ export interface HostsTable {
   current_inventory_id: string | null;
   package_count: Generated<number>;
   unparsed_count: Generated<number>;
+  /** Fingerprint of the stored package set: an identical report skips reading and diffing it. */
+  package_set_sha256: string | null;
 }
 
 export interface HostCredentialsTable {
@@ -127,5 +129,4 @@ export interface DB {
 
 export type HostRow = Selectable<HostsTable>;
 export type HostPackageRow = Selectable<HostPackagesTable>;
-export type NewHostPackage = Insertable<HostPackagesTable>;
 export type RegistrationKeyRow = Selectable<RegistrationKeysTable>;

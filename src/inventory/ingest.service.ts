@@ -46,6 +46,17 @@ export function toStoredPackages(inv: ParsedInventory): StoredPackage[] {
   });
 }
 
+/** A fingerprint of a package set, independent of order. */
+export function packageSetSha256(packages: readonly StoredPackage[]): string {
+  const lines = packages.map((p) =>
+    [p.manager, p.name, p.arch, p.evr, p.epoch, p.version, p.release, p.sourceName, p.sourceVersion, p.vendor, p.modularityLabel, p.unparsedReason]
+      .map((v) => (v === null ? '\u0001' : v))
+      .join('\u0000'),
+  );
+  lines.sort();
+  return sha256Hex(lines.join('\n'));
+}
+
 function factsOf(inv: ParsedInventory): HostFacts {
   return {
     hostname: inv.host.hostname,
@@ -87,12 +98,14 @@ export class IngestService {
   ): Promise<IngestSummary> {
     const next = toStoredPackages(inv);
     const unparsed = next.reduce((n, p) => n + (p.unparsedReason === null ? 0 : 1), 0);
+    const nextSetSha = packageSetSha256(next);
     const receivedAt = this.clock.now();
     const facts = factsOf(inv);
     const source: InventorySource = inv.source;
 
     return this.repos.transaction(async (tx) => {
       let hostId: string;
+      let storedSetSha: string | null;
       if ('hostId' in target) {
         const host = await tx.hosts.lockById(target.hostId);
         if (host === undefined) throw new AppError('ERR_UNAUTHENTICATED', 'the host of this credential no longer exists');
@@ -104,15 +117,17 @@ export class IngestService {
           });
         }
         hostId = host.id;
+        storedSetSha = host.package_set_sha256;
       } else {
         const existing = await tx.hosts.findByIdentity(target.identity);
         const host = existing ?? (await tx.hosts.insert(target.identity, { fqdn: inv.host.fqdn, registrationKeyId: null }));
-        await tx.hosts.lockById(host.id);
         hostId = host.id;
+        storedSetSha = (await tx.hosts.lockById(host.id))?.package_set_sha256 ?? null;
       }
 
-      const previous = await tx.hosts.listPackages(hostId);
-      const diff = diffInventories(previous, next);
+      // Most reports repeat the last one: then there is nothing to read or diff.
+      const unchanged = storedSetSha === nextSetSha;
+      const diff = unchanged ? { upserts: [], deletes: [], changes: [] } : diffInventories(await tx.hosts.listPackages(hostId), next);
       if (diff.deletes.length > 0) await tx.hosts.deletePackages(hostId, diff.deletes);
       if (diff.upserts.length > 0) await tx.hosts.insertPackages(hostId, diff.upserts, receivedAt);
 
@@ -137,10 +152,11 @@ export class IngestService {
       await tx.hosts.updateAfterReport(hostId, {
         facts,
         receivedAt,
-        changed: diff.changes.length > 0 || previous.length === 0,
+        changed: diff.changes.length > 0 || storedSetSha === null,
         inventoryId,
         packageCount: next.length,
         unparsedCount: unparsed,
+        packageSetSha256: nextSetSha,
       });
       return { hostId, inventoryId, receivedAt, packages: next.length, ...counts, unparsed, warnings: inv.warnings };
     });

@@ -53,6 +53,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('current_inventory_id', 'uuid')
     .addColumn('package_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('unparsed_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('package_set_sha256', 'text')
     .addUniqueConstraint('hosts_identity_key', ['machine_id', 'hostname'])
     .execute();
   await db.schema.createIndex('hosts_hostname_idx').on('hosts').column('hostname').execute();

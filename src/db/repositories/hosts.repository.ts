@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, HostRow, NewHostPackage, PackageChangeKind } from '../schema.js';
+import type { DB, HostRow, PackageChangeKind } from '../schema.js';
 
 export interface HostIdentity {
   machineId: string;
@@ -91,6 +91,7 @@ export class HostsRepository {
         last_report_at: null,
         last_change_at: null,
         current_inventory_id: null,
+        package_set_sha256: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -203,40 +204,26 @@ export class HostsRepository {
     }
   }
 
+  /**
+   * Inserts (or updates) package rows in one statement per 5,000 rows, passing
+   * one array per column (`unnest`) rather than a parameter per value.
+   */
   async insertPackages(hostId: string, packages: readonly StoredPackage[], firstSeenAt: Date): Promise<void> {
-    for (let i = 0; i < packages.length; i += 2000) {
-      const rows: NewHostPackage[] = packages.slice(i, i + 2000).map((p) => ({
-        host_id: hostId,
-        manager: p.manager,
-        name: p.name,
-        arch: p.arch,
-        evr: p.evr,
-        epoch: p.epoch,
-        version: p.version,
-        release: p.release,
-        source_name: p.sourceName,
-        source_version: p.sourceVersion,
-        vendor: p.vendor,
-        modularity_label: p.modularityLabel,
-        unparsed_reason: p.unparsedReason,
-        first_seen_at: firstSeenAt,
-      }));
-      await this.db
-        .insertInto('host_packages')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['host_id', 'manager', 'name', 'arch', 'evr']).doUpdateSet((eb) => ({
-            epoch: eb.ref('excluded.epoch'),
-            version: eb.ref('excluded.version'),
-            release: eb.ref('excluded.release'),
-            source_name: eb.ref('excluded.source_name'),
-            source_version: eb.ref('excluded.source_version'),
-            vendor: eb.ref('excluded.vendor'),
-            modularity_label: eb.ref('excluded.modularity_label'),
-            unparsed_reason: eb.ref('excluded.unparsed_reason'),
-          })),
-        )
-        .execute();
+    for (let i = 0; i < packages.length; i += 5000) {
+      const chunk = packages.slice(i, i + 5000);
+      const col = <K extends keyof StoredPackage>(k: K): StoredPackage[K][] => chunk.map((p) => p[k]);
+      await sql`
+        insert into host_packages (host_id, manager, name, arch, evr, epoch, version, release, source_name,
+                                   source_version, vendor, modularity_label, unparsed_reason, first_seen_at)
+        select ${hostId}::uuid, u.*, ${firstSeenAt}::timestamptz
+        from unnest(${col('manager')}::text[], ${col('name')}::text[], ${col('arch')}::text[], ${col('evr')}::text[],
+                    ${col('epoch')}::text[], ${col('version')}::text[], ${col('release')}::text[], ${col('sourceName')}::text[],
+                    ${col('sourceVersion')}::text[], ${col('vendor')}::text[], ${col('modularityLabel')}::text[],
+                    ${col('unparsedReason')}::text[]) as u
+        on conflict (host_id, manager, name, arch, evr) do update set
+          epoch = excluded.epoch, version = excluded.version, release = excluded.release,
+          source_name = excluded.source_name, source_version = excluded.source_version, vendor = excluded.vendor,
+          modularity_label = excluded.modularity_label, unparsed_reason = excluded.unparsed_reason`.execute(this.db);
     }
   }
 
@@ -282,29 +269,28 @@ export class HostsRepository {
   }
 
   async insertChanges(hostId: string, inventoryId: string, changes: readonly PackageChange[]): Promise<void> {
-    for (let i = 0; i < changes.length; i += 2000) {
-      await this.db
-        .insertInto('package_changes')
-        .values(
-          changes.slice(i, i + 2000).map((c) => ({
-            inventory_id: inventoryId,
-            host_id: hostId,
-            kind: c.kind,
-            manager: c.manager,
-            name: c.name,
-            arch: c.arch,
-            old_evr: c.oldEvr,
-            new_evr: c.newEvr,
-            source_name: c.sourceName,
-          })),
-        )
-        .execute();
+    for (let i = 0; i < changes.length; i += 5000) {
+      const chunk = changes.slice(i, i + 5000);
+      const col = <K extends keyof PackageChange>(k: K): PackageChange[K][] => chunk.map((c) => c[k]);
+      await sql`
+        insert into package_changes (inventory_id, host_id, kind, manager, name, arch, old_evr, new_evr, source_name)
+        select ${inventoryId}::uuid, ${hostId}::uuid, u.*
+        from unnest(${col('kind')}::text[], ${col('manager')}::text[], ${col('name')}::text[], ${col('arch')}::text[],
+                    ${col('oldEvr')}::text[], ${col('newEvr')}::text[], ${col('sourceName')}::text[]) as u`.execute(this.db);
     }
   }
 
   async updateAfterReport(
     hostId: string,
-    u: { facts: HostFacts; receivedAt: Date; changed: boolean; inventoryId: string; packageCount: number; unparsedCount: number },
+    u: {
+      facts: HostFacts;
+      receivedAt: Date;
+      changed: boolean;
+      inventoryId: string;
+      packageCount: number;
+      unparsedCount: number;
+      packageSetSha256: string;
+    },
   ): Promise<void> {
     await this.db
       .updateTable('hosts')
@@ -323,6 +309,7 @@ export class HostsRepository {
         current_inventory_id: u.inventoryId,
         package_count: u.packageCount,
         unparsed_count: u.unparsedCount,
+        package_set_sha256: u.packageSetSha256,
         ...(u.changed ? { last_change_at: u.receivedAt } : {}),
       })
       .where('id', '=', hostId)

@@ -64,6 +64,8 @@ export function agentRoutes(app: App, deps: Pick<AppDeps, 'registration' | 'inge
         body: InventoryDocumentSchema,
         response: { 202: IngestSummarySchema, ...errorResponses, 409: errorResponses[400], 413: errorResponses[400], 422: errorResponses[400] },
       },
+      // A fleet reports all day: log failures, not every accepted report.
+      logLevel: 'warn',
       onRequest: async (req) => {
         req.hostId = await deps.guards.host(req);
       },
