@@ -8,7 +8,8 @@
  * results), varied per host. Three phases, each at fixed concurrency:
  *   A. first reports (every package is new),
  *   B. re-reports with 20 changed packages (only the diff is written),
- *   C. unchanged re-reports.
+ *   C. unchanged re-reports,
+ *   D. a steady day: every host re-reports, one in ten with 20 changed packages.
  * Prints inventories/s and latency percentiles per phase, and server peak RSS.
  */
 import { randomBytes } from 'node:crypto';
@@ -180,6 +181,8 @@ async function main(): Promise<void> {
     await phase('A. first report (all packages new)', server.url, first.map((p, h) => document(h, p)), credentials);
     await phase('B. re-report, 20 packages changed', server.url, second.map((p, h) => document(h, p)), credentials);
     await phase('C. re-report, nothing changed', server.url, second.map((p, h) => document(h, p)), credentials);
+    const third = second.map((pkgs, h) => (h % 10 === 0 ? variant(pkgs, h, 3, 20) : pkgs));
+    await phase('D. steady state: 10% with 20 changes', server.url, third.map((p, h) => document(h, p)), credentials);
     const status = readFileSync(`/proc/${server.child.pid!}/status`, 'utf8');
     console.log(`server peak RSS ${/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? '?'} kB`);
   } finally {

@@ -135,28 +135,33 @@ export class HostsRepository {
 
   // Packages and inventories ---------------------------------------------------
 
+  /**
+   * The host's whole package set. Aggregated to one JSON text in the database:
+   * parsing one JSON document is several times cheaper for the server than
+   * 1,500 rows of 12 columns, and ingest reads this on every changed report.
+   */
   async listPackages(hostId: string): Promise<StoredPackage[]> {
-    const rows = await this.db
-      .selectFrom('host_packages')
-      .select([
-        'manager', 'name', 'arch', 'evr', 'epoch', 'version', 'release', 'source_name',
-        'source_version', 'vendor', 'modularity_label', 'unparsed_reason',
-      ])
-      .where('host_id', '=', hostId)
-      .execute();
-    return rows.map((r) => ({
-      manager: r.manager,
-      name: r.name,
-      arch: r.arch,
-      evr: r.evr,
-      epoch: r.epoch,
-      version: r.version,
-      release: r.release,
-      sourceName: r.source_name,
-      sourceVersion: r.source_version,
-      vendor: r.vendor,
-      modularityLabel: r.modularity_label,
-      unparsedReason: r.unparsed_reason,
+    const r = await sql<{ j: string }>`
+      select coalesce(json_agg(json_build_array(manager, name, arch, evr, epoch, version, release, source_name,
+                                                source_version, vendor, modularity_label, unparsed_reason))::text, '[]') as j
+      from host_packages where host_id = ${hostId}`.execute(this.db);
+    const rows = JSON.parse(r.rows[0]?.j ?? '[]') as [
+      StoredPackage['manager'], string, string, string, string | null, string, string | null,
+      string | null, string | null, string | null, string | null, string | null,
+    ][];
+    return rows.map((x) => ({
+      manager: x[0],
+      name: x[1],
+      arch: x[2],
+      evr: x[3],
+      epoch: x[4],
+      version: x[5],
+      release: x[6],
+      sourceName: x[7],
+      sourceVersion: x[8],
+      vendor: x[9],
+      modularityLabel: x[10],
+      unparsedReason: x[11],
     }));
   }
 
