@@ -1,0 +1,32 @@
+/** One driver per distribution family: how its advisories key packages, and which feed wins. */
+import type { MatchPackage, MatchableRow, MatchTarget } from '../types.js';
+
+export interface PackageKey {
+  /** The name advisories of this family use for the installed package. */
+  name: string;
+  /** The version compared against the advisory's ranges. */
+  version: string;
+}
+
+export interface Driver {
+  readonly family: MatchTarget['family'];
+  key(p: MatchPackage): PackageKey;
+  /** Beyond the name: does this row apply to this installed package (module stream, arch, channel)? */
+  applies(row: MatchableRow, p: MatchPackage): boolean;
+  /**
+   * Documented preference among feeds covering the same distribution: lower wins.
+   * The winning source decides the fix state; the others still add their advisory ids.
+   */
+  sourceRank(source: string): number;
+  /** The command that applies the fixes for these installed packages. */
+  remediation(target: MatchTarget, packages: string[], advisories: string[]): string;
+}
+
+/** Rows of another update stream (Ubuntu Pro/ESM, RHEL EUS/AUS…) need an entitlement we cannot see. */
+export function isOrdinaryChannel(row: MatchableRow): boolean {
+  return row.channel === null;
+}
+
+export function archApplies(row: MatchableRow, p: MatchPackage): boolean {
+  return row.arch === null || row.arch === p.arch || p.arch === 'noarch' || p.arch === 'all';
+}

@@ -1,0 +1,147 @@
+/**
+ * Matches one host's packages against the advisory rows of its distribution
+ * release. Pure: the caller looks rows up by the name the family's advisories
+ * use (binary RPM name, Debian/Ubuntu source package, Alpine origin).
+ *
+ * For each (vulnerability, installed package) every source that has rows for
+ * it gives a verdict; the family's preferred source decides (including "not
+ * vulnerable": vendor data beats generic data), the others add their advisory
+ * ids and explanations.
+ */
+import { isAppError } from '../errors.js';
+import { compareVersions } from '../versioning/index.js';
+import { driverFor } from './drivers/index.js';
+import { evaluateRanges } from './evaluate.js';
+import { selectRunningKernel } from './kernel.js';
+import type { Explanation, Finding, FixState, HostMatchInput, HostMatchResult, MatchPackage, MatchableRow } from './types.js';
+
+interface Verdict {
+  row: MatchableRow;
+  affected: boolean;
+  fixedVersion: string | null;
+  comparison: string;
+}
+
+const FIX_STATE: Record<MatchableRow['status'], FixState | null> = {
+  fixed: 'fixed',
+  affected: 'unfixed',
+  under_investigation: 'unfixed',
+  end_of_life: 'unfixed',
+  will_not_fix: 'will_not_fix',
+  fix_deferred: 'fix_deferred',
+  not_affected: null,
+};
+
+function judge(row: MatchableRow, version: string): Verdict {
+  if (row.status === 'not_affected') return { row, affected: false, fixedVersion: null, comparison: 'vendor: not affected' };
+  if (row.ranges.length === 0 && row.versions.length === 0) {
+    return { row, affected: true, fixedVersion: null, comparison: `vendor: ${row.status.replaceAll('_', ' ')}, every version` };
+  }
+  const e = evaluateRanges(version, row);
+  return { row, affected: e.affected, fixedVersion: e.fixedVersion, comparison: e.comparison };
+}
+
+export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string, readonly MatchableRow[]>): HostMatchResult {
+  const { target } = input;
+  const driver = driverFor(target.family);
+  const kernel = selectRunningKernel(target.scheme, input.packages, input.kernelRelease);
+  const findings: Finding[] = [];
+  const problems: string[] = [];
+
+  for (const p of kernel.packages) {
+    if (p.unparsedReason !== null) continue;
+    const key = driver.key(p);
+    const rows = rowsByName.get(key.name);
+    if (rows === undefined) continue;
+    const byVuln = new Map<string, Verdict[]>();
+    for (const row of rows) {
+      if (row.withdrawn || row.distro !== target.distro || row.release !== target.release || !driver.applies(row, p)) continue;
+      let verdict: Verdict;
+      try {
+        verdict = judge(row, key.version);
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        problems.push(`${row.source} ${row.advisoryId} ${row.packageName}: ${e.message}`);
+        continue;
+      }
+      for (const vuln of row.cves.length > 0 ? row.cves : [row.advisoryId]) {
+        const list = byVuln.get(vuln);
+        if (list === undefined) byVuln.set(vuln, [verdict]);
+        else list.push(verdict);
+      }
+    }
+    for (const [vulnerability, verdicts] of byVuln) {
+      const f = decide(vulnerability, verdicts, p, key.name, driver.sourceRank);
+      if (f !== null) {
+        f.remediation = f.fixState === 'fixed' ? driver.remediation(target, [p.name], f.advisories) : null;
+        findings.push(f);
+      }
+    }
+  }
+
+  findings.sort((a, b) => cmp(a.vulnerability, b.vulnerability) || cmp(a.package, b.package) || cmp(a.arch, b.arch) || cmp(a.installedVersion, b.installedVersion));
+  const fixable = findings.filter((f) => f.fixState === 'fixed');
+  const remediation =
+    fixable.length === 0
+      ? null
+      : driver.remediation(
+          target,
+          [...new Set(fixable.map((f) => f.package))].sort(),
+          [...new Set(fixable.flatMap((f) => f.advisories))].sort(),
+        );
+  return { findings, rebootRequired: kernel.rebootRequired, remediation, problems };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function decide(
+  vulnerability: string,
+  verdicts: Verdict[],
+  p: MatchPackage,
+  sourcePackage: string,
+  rank: (source: string) => number,
+): Finding | null {
+  verdicts.sort((a, b) => rank(a.row.source) - rank(b.row.source) || cmp(a.row.advisoryId, b.row.advisoryId));
+  const decidingSource = verdicts[0]!.row.source;
+  const deciding = verdicts.filter((v) => v.row.source === decidingSource);
+  // The deciding source says not affected for this release, or no range of it holds the installed version.
+  if (deciding.some((v) => v.row.status === 'not_affected')) return null;
+  const hits = deciding.filter((v) => v.affected);
+  if (hits.length === 0) return null;
+
+  // Several advisories of one source: the package is fixed only at the highest fixed version among them.
+  const fixed = hits.filter((v) => v.row.status === 'fixed' && v.fixedVersion !== null);
+  const main =
+    fixed.length > 0
+      ? fixed.reduce((best, v) => (compareVersions(v.row.scheme, v.fixedVersion!, best.fixedVersion!) > 0 ? v : best))
+      : hits.reduce((best, v) => (FIX_STATE[v.row.status] === 'unfixed' && FIX_STATE[best.row.status] !== 'unfixed' ? v : best));
+  const fixState = FIX_STATE[main.row.status] ?? 'unfixed';
+  const severity = main.row.severity ?? { normalized: main.row.advisorySeverity, vendor: main.row.advisorySeverityLabel };
+  const advisories = new Set<string>();
+  for (const v of verdicts) if (v.affected && v.row.advisoryId !== vulnerability) advisories.add(v.row.advisoryId);
+  const sources: string[] = [];
+  for (const v of verdicts) if (!sources.includes(v.row.source)) sources.push(v.row.source);
+  const explanation: Explanation[] = verdicts.map((v) => ({
+    source: v.row.source,
+    advisoryId: v.row.advisoryId,
+    status: v.row.status,
+    comparison: v.comparison,
+  }));
+  return {
+    vulnerability,
+    advisories: [...advisories].sort(),
+    package: p.name,
+    arch: p.arch,
+    sourcePackage,
+    installedVersion: p.evr,
+    fixedVersion: fixState === 'fixed' ? main.fixedVersion : null,
+    fixState,
+    severity: severity.normalized,
+    severityLabel: severity.vendor,
+    remediation: null,
+    sources,
+    explanation,
+  };
+}
