@@ -116,6 +116,103 @@ export interface PackageChangesTable {
   source_name: string | null;
 }
 
+// Vulnerability knowledge base (migration 0002-feeds) ------------------------------
+
+export interface AdvisoriesTable {
+  source: string;
+  id: string;
+  cves: string[];
+  related_ids: string[];
+  title: string | null;
+  description: string | null;
+  severity: string;
+  severity_vendor: string | null;
+  cvss: Json<unknown[]>;
+  published: string | null;
+  modified: string | null;
+  withdrawn: string | null;
+  references: Json<unknown[]>;
+  content_hash: string;
+}
+
+export interface AffectedPackagesTable {
+  source: string;
+  advisory_id: string;
+  row_hash: string;
+  distro: string;
+  release: string;
+  channel: string | null;
+  package_name: string;
+  binary_names: string[] | null;
+  module_stream: string | null;
+  arch: string | null;
+  scheme: 'rpm' | 'dpkg' | 'apk';
+  ranges: Json<unknown[]>;
+  versions: string[];
+  status: string;
+  severity: string | null;
+  severity_vendor: string | null;
+  note: string | null;
+}
+
+export interface CveEnrichmentsTable {
+  cve: string;
+  kind: 'nvd' | 'kev' | 'epss';
+  data: Json<unknown>;
+  updated_at: Timestamp;
+}
+
+export interface FeedSourcesTable {
+  source_id: string;
+  last_attempt_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_error: string | null;
+  validators: Json<Record<string, { etag: string | null; lastModified: string | null }>>;
+  claimed_until: Timestamp | null;
+  claimed_by: string | null;
+  advisories: Generated<number>;
+  affected: Generated<number>;
+  enrichments: Generated<number>;
+  problems: Generated<number>;
+  newest_record_at: Timestamp | null;
+  last_import_id: string | null;
+}
+
+export interface FeedImportsTable {
+  id: Generated<string>;
+  source_id: string;
+  origin: 'files' | 'bundle';
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  status: 'ok' | 'failed';
+  files: Generated<number>;
+  advisories: Generated<number>;
+  affected: Generated<number>;
+  enrichments: Generated<number>;
+  changed_keys: Generated<number>;
+  problem_count: Generated<number>;
+  problems: Json<{ record: string; message: string; file?: string }[]>;
+  error: string | null;
+}
+
+export interface FeedKeyHashesTable {
+  source_id: string;
+  distro: string;
+  release: string;
+  package_name: string;
+  hash: string;
+}
+
+export interface FeedKeyChangesTable {
+  id: Generated<string>;
+  source_id: string;
+  distro: string;
+  release: string;
+  package_name: string;
+  changed_at: Timestamp;
+  import_id: string;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -125,6 +222,13 @@ export interface DB {
   inventories: InventoriesTable;
   host_packages: HostPackagesTable;
   package_changes: PackageChangesTable;
+  advisories: AdvisoriesTable;
+  affected_packages: AffectedPackagesTable;
+  cve_enrichments: CveEnrichmentsTable;
+  feed_sources: FeedSourcesTable;
+  feed_imports: FeedImportsTable;
+  feed_key_hashes: FeedKeyHashesTable;
+  feed_key_changes: FeedKeyChangesTable;
 }
 
 export type HostRow = Selectable<HostsTable>;

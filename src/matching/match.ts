@@ -71,7 +71,7 @@ export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string,
       }
     }
     for (const [vulnerability, verdicts] of byVuln) {
-      const f = decide(vulnerability, verdicts, p, key.name, driver.sourceRank);
+      const f = decide(vulnerability, verdicts, p, key.name, (s) => driver.sourceRank(s));
       if (f !== null) {
         f.remediation = f.fixState === 'fixed' ? driver.remediation(target, [p.name], f.advisories) : null;
         findings.push(f);
