@@ -6,12 +6,22 @@
 import type { MatchPackage, MatchableRow, MatchTarget } from '../types.js';
 import { archApplies, isOrdinaryChannel, type Driver } from './driver.js';
 
+/**
+ * Ubuntu moves a release's security updates to Ubuntu Pro (ESM) when standard
+ * support ends: those rows still tell whether the installed version is
+ * vulnerable, so they apply to every host of the release (the fix may need Pro).
+ * FIPS and other special streams need builds the host would have installed.
+ */
+function channelApplies(row: MatchableRow): boolean {
+  return isOrdinaryChannel(row) || (row.distro === 'ubuntu' && row.channel === 'pro');
+}
+
 const PREFERENCE = ['debian-tracker', 'osv:Debian', 'debian-dsa', 'debian-dla', 'ubuntu-openvex', 'osv:Ubuntu'];
 
 export const debianDriver: Driver = {
   family: 'debian',
   key: (p) => ({ name: p.sourceName ?? p.name, version: p.sourceVersion ?? p.evr }),
-  applies: (row: MatchableRow, p: MatchPackage) => isOrdinaryChannel(row) && archApplies(row, p),
+  applies: (row: MatchableRow, p: MatchPackage) => channelApplies(row) && archApplies(row, p),
   sourceRank: (source) => {
     const i = PREFERENCE.indexOf(source);
     return i < 0 ? PREFERENCE.length : i;

@@ -1,0 +1,148 @@
+/**
+ * Golden matching cases from real data: real host inventories (Vuls scan
+ * results, apk databases) against the real advisories of their distribution
+ * in ../shared/data, through the real parsers and the matching core.
+ * `UPDATE_GOLDEN=1 npm test` rewrites the goldens; review the diff like code.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FeedParseResult } from '../../src/domain/advisory.js';
+import type { ParsedInventory } from '../../src/domain/inventory.js';
+import { parseAlpineSecdbJson, parseAlpineSecdbYaml } from '../../src/feeds/alpine-secdb/parse.js';
+import { parseDebianAdvisoryList } from '../../src/feeds/debian-tracker/parse-lists.js';
+import { parseDebianTracker } from '../../src/feeds/debian-tracker/parse.js';
+import { parseOsv } from '../../src/feeds/osv/parse.js';
+import { toStoredPackages } from '../../src/inventory/ingest.service.js';
+import { parseApkInstalled } from '../../src/inventory/parsers/apk.js';
+import { parseVulsScanResult } from '../../src/inventory/parsers/vuls.js';
+import { matchHost } from '../../src/matching/match.js';
+import { resolveTarget } from '../../src/matching/release.js';
+import { indexRowsByName, toMatchableRows } from '../../src/matching/rows.js';
+import type { HostMatchResult } from '../../src/matching/types.js';
+import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data.js';
+
+const HERE = new URL('.', import.meta.url).pathname;
+
+function merge(results: FeedParseResult[]): FeedParseResult {
+  return {
+    advisories: results.flatMap((r) => r.advisories),
+    affected: results.flatMap((r) => r.affected),
+    enrichments: results.flatMap((r) => r.enrichments),
+    problems: results.flatMap((r) => r.problems),
+  };
+}
+
+function filesIn(dir: string, ext = '.json'): string[] {
+  return readdirSync(join(SHARED_DATA, dir))
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => join(SHARED_DATA, dir, f));
+}
+
+const osvDir = (dir: string): FeedParseResult => merge(filesIn(dir).map((f) => parseOsv(readFileSync(f))));
+const vuls = (name: string): ParsedInventory => parseVulsScanResult(JSON.parse(readFileSync(join(SHARED_DATA, 'inventories/vuls-scan-results', `${name}.json`), 'utf8')));
+
+function run(inv: ParsedInventory, feeds: FeedParseResult): HostMatchResult {
+  const t = resolveTarget(inv.os);
+  if (!t.supported) throw new Error(t.reason);
+  const rows = toMatchableRows(feeds.advisories, feeds.affected);
+  const packages = toStoredPackages(inv);
+  return matchHost({ target: t.target, kernelRelease: inv.host.kernelRelease, packages }, indexRowsByName(rows));
+}
+
+/** The golden form: everything but the explanations' wording, sorted deterministically by matchHost. */
+function golden(name: string, r: HostMatchResult): void {
+  const dir = join(HERE, name);
+  const file = join(dir, 'findings.golden.json');
+  const actual = {
+    rebootRequired: r.rebootRequired,
+    remediation: r.remediation,
+    problems: r.problems,
+    findings: r.findings.map((f) => ({
+      vulnerability: f.vulnerability,
+      advisories: f.advisories,
+      package: f.package,
+      arch: f.arch,
+      sourcePackage: f.sourcePackage,
+      installedVersion: f.installedVersion,
+      fixedVersion: f.fixedVersion,
+      fixState: f.fixState,
+      severity: f.severity,
+      sources: f.sources,
+    })),
+  };
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+  }
+  expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+describe.skipIf(!HAS_SHARED_DATA)('golden matching on real data', () => {
+  it('AlmaLinux 8 host against the ALSA OSV records', () => {
+    const r = run(vuls('alma_8'), osvDir('osv/almalinux/almalinux8'));
+    expect(r.findings.length).toBeGreaterThan(0);
+    expect(r.findings.every((f) => f.fixState === 'fixed' && f.fixedVersion !== null)).toBe(true);
+    golden('alma8-alsa', r);
+  });
+
+  it('AlmaLinux 10 host against the ALSA OSV records', () => {
+    golden('alma10-alsa', run(vuls('alma_10'), osvDir('osv/almalinux/almalinux10')));
+  });
+
+  it('AlmaLinux 10 advisories do not match an AlmaLinux 8 host (release keys)', () => {
+    expect(run(vuls('alma_8'), osvDir('osv/almalinux/almalinux10')).findings).toEqual([]);
+  });
+
+  it('Rocky Linux 8 host against the RLSA OSV records', () => {
+    golden('rocky8-rlsa', run(vuls('rocky_8'), osvDir('osv/rocky')));
+  });
+
+  it('Debian 10 host against the security tracker lists, tracker JSON and OSV', () => {
+    const feeds = merge([
+      parseDebianAdvisoryList(readFileSync(join(SHARED_DATA, 'debian/tracker-lists/DSA-list.shared-subset.txt'))),
+      parseDebianAdvisoryList(readFileSync(join(SHARED_DATA, 'debian/tracker-lists/DLA-list.shared-subset.txt'))),
+      ...filesIn('debian/tracker-json').filter((f) => !f.includes('legacy')).map((f) => parseDebianTracker(readFileSync(f))),
+      osvDir('osv/debian'),
+    ]);
+    const r = run(vuls('debian_10'), feeds);
+    expect(r.findings.length).toBeGreaterThan(0);
+    // Debian keys source packages: every finding names the source it was matched through.
+    expect(r.findings.every((f) => f.sourcePackage !== '')).toBe(true);
+    golden('debian10-tracker', r);
+  });
+
+  it('Ubuntu 20.04 host against Ubuntu OSV: unfixed, and past standard support (Pro rows)', () => {
+    const r = run(vuls('ubuntu_2004'), osvDir('osv/ubuntu'));
+    expect(r.findings.some((f) => f.vulnerability === 'CVE-2016-20013' && f.fixState === 'unfixed' && f.sourcePackage === 'glibc')).toBe(true);
+    golden('ubuntu2004-osv', r);
+  });
+
+  it('Alpine 3.19 host (Vuls) against OSV', () => {
+    golden('alpine319-osv', run(vuls('alpine_319'), osvDir('osv/alpine')));
+  });
+
+  it('Alpine installed database against secdb and OSV', () => {
+    const db = parseApkInstalled(readFileSync(join(SHARED_DATA, 'inventories/apk-installed/osv-scalibr-installed'), 'utf8'));
+    const inv: ParsedInventory = {
+      source: 'upload',
+      collectedAt: null,
+      host: { hostname: 'alpine', fqdn: null, machineId: null, arch: 'x86_64', kernelRelease: null, kernelVersion: null },
+      // The database's packages (musl 1.2.4-r0, openssl 3.1.0-r4) are Alpine 3.18's.
+      os: { id: 'alpine', idLike: [], versionId: '3.18.4', codename: null, name: 'Alpine Linux', prettyName: 'Alpine Linux v3.18' },
+      packages: db.packages,
+      warnings: [],
+    };
+    const feeds = merge([
+      ...filesIn('alpine/secdb-json').map((f) => parseAlpineSecdbJson(readFileSync(f))),
+      ...readdirSync(join(SHARED_DATA, 'alpine/secdb-yaml'))
+        .flatMap((v) => filesIn(`alpine/secdb-yaml/${v}`, '.yaml'))
+        .map((f) => parseAlpineSecdbYaml(readFileSync(f, 'utf8'))),
+      osvDir('osv/alpine'),
+    ]);
+    const r = run(inv, feeds);
+    expect(r.findings.map((f) => f.vulnerability)).toContain('CVE-2025-26519');
+    golden('alpine318-osv', r);
+  });
+});
