@@ -1,9 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001-init.js';
+import * as m0002 from './migrations/0002-feeds.js';
+import * as m0003 from './migrations/0003-matching.js';
 
 /** Migrations are listed here (not read from disk) so the compiled build and tests see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': m0001,
+  '0002-feeds': m0002,
+  '0003-matching': m0003,
 };
 
 const provider: MigrationProvider = {

@@ -55,6 +55,15 @@ export interface HostsTable {
   unparsed_count: Generated<number>;
   /** Fingerprint of the stored package set: an identical report skips reading and diffing it. */
   package_set_sha256: string | null;
+  /** Advisory data the host is matched against (CentOS 7 → rhel 7); null until matched or when unsupported. */
+  match_distro: string | null;
+  match_release: string | null;
+  match_status: Generated<'pending' | 'ok' | 'unsupported'>;
+  match_note: string | null;
+  end_of_life: string | null;
+  reboot_required: Generated<boolean>;
+  last_matched_at: Timestamp | null;
+  finding_counts: ColumnType<Record<string, number>, string | undefined, string>;
 }
 
 export interface HostCredentialsTable {
@@ -213,7 +222,65 @@ export interface FeedKeyChangesTable {
   import_id: string;
 }
 
+export interface FindingsTable {
+  id: Generated<string>;
+  host_id: string;
+  vulnerability: string;
+  package_name: string;
+  arch: string;
+  state: 'open' | 'resolved';
+  source_package: string;
+  installed_version: string;
+  fixed_version: string | null;
+  fix_state: 'fixed' | 'unfixed' | 'will_not_fix' | 'fix_deferred';
+  severity: string;
+  severity_label: string | null;
+  advisories: string[];
+  sources: string[];
+  explanation: Json<unknown[]>;
+  remediation: string | null;
+  first_seen_at: Timestamp;
+  last_changed_at: Timestamp;
+  resolved_at: Timestamp | null;
+  resolution: 'fixed' | 'removed' | 'not_affected' | null;
+}
+
+export interface FindingEventsTable {
+  id: Generated<string>;
+  finding_id: string;
+  at: Timestamp;
+  kind: 'opened' | 'updated' | 'resolved' | 'reopened';
+  from_version: string | null;
+  to_version: string | null;
+  resolution: string | null;
+  /** What triggered it: `inventory <id>`, `feed update`, `reconciliation`. */
+  cause: string;
+}
+
+export interface MatchJobsTable {
+  id: Generated<string>;
+  kind: 'host' | 'keys' | 'full';
+  host_id: string | null;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  state: Generated<'pending' | 'running' | 'done' | 'failed'>;
+  attempts: Generated<number>;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+  error: string | null;
+}
+
+export interface MatchCursorsTable {
+  name: string;
+  last_id: string;
+}
+
 export interface DB {
+  findings: FindingsTable;
+  finding_events: FindingEventsTable;
+  match_jobs: MatchJobsTable;
+  match_cursors: MatchCursorsTable;
   users: UsersTable;
   sessions: SessionsTable;
   registration_keys: RegistrationKeysTable;

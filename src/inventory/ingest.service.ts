@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { HostFacts, StoredPackage } from '../db/repositories/hosts.repository.js';
+import type { HostRow } from '../db/schema.js';
 import type { InventorySource, ParsedInventory } from '../domain/inventory.js';
 import { validateVersion } from '../versioning/index.js';
 import { diffInventories } from './diff.js';
@@ -74,7 +75,7 @@ function factsOf(inv: ParsedInventory): HostFacts {
 
 export class IngestService {
   constructor(
-    private readonly repos: Pick<Repositories, 'hosts' | 'transaction'>,
+    private readonly repos: Pick<Repositories, 'hosts' | 'matchJobs' | 'transaction'>,
     private readonly clock: Clock,
   ) {}
 
@@ -106,6 +107,7 @@ export class IngestService {
     return this.repos.transaction(async (tx) => {
       let hostId: string;
       let storedSetSha: string | null;
+      let before: HostRow | undefined;
       if ('hostId' in target) {
         const host = await tx.hosts.lockById(target.hostId);
         if (host === undefined) throw new AppError('ERR_UNAUTHENTICATED', 'the host of this credential no longer exists');
@@ -118,11 +120,13 @@ export class IngestService {
         }
         hostId = host.id;
         storedSetSha = host.package_set_sha256;
+        before = host;
       } else {
         const existing = await tx.hosts.findByIdentity(target.identity);
         const host = existing ?? (await tx.hosts.insert(target.identity, { fqdn: inv.host.fqdn, registrationKeyId: null }));
         hostId = host.id;
-        storedSetSha = (await tx.hosts.lockById(host.id))?.package_set_sha256 ?? null;
+        before = await tx.hosts.lockById(host.id);
+        storedSetSha = before?.package_set_sha256 ?? null;
       }
 
       // Most reports repeat the last one: then there is nothing to read or diff.
@@ -158,6 +162,14 @@ export class IngestService {
         unparsedCount: unparsed,
         packageSetSha256: nextSetSha,
       });
+      // Matching runs as a durable job committed with the report: a crash after the reply loses neither.
+      const osOrKernelChanged =
+        before === undefined ||
+        before.last_matched_at === null ||
+        before.os_id !== inv.os.id ||
+        before.os_version_id !== inv.os.versionId ||
+        before.kernel_release !== inv.host.kernelRelease;
+      if (diff.changes.length > 0 || osOrKernelChanged) await tx.matchJobs.enqueueHost(hostId, inventoryId, osOrKernelChanged);
       return { hostId, inventoryId, receivedAt, packages: next.length, ...counts, unparsed, warnings: inv.warnings };
     });
   }

@@ -21,7 +21,7 @@ const pkg = (name: string, evr: string, over: Partial<MatchPackage> = {}): Match
   ...over,
 });
 
-const row = (over: Partial<AffectedPackage> & Pick<AffectedPackage, 'packageName'>, cves: string[] = ['CVE-2024-0001']): MatchableRow => ({
+const row = (over: Partial<MatchableRow> & Pick<AffectedPackage, 'packageName'>, cves: string[] = ['CVE-2024-0001']): MatchableRow => ({
   source: 'osv:AlmaLinux',
   advisoryId: 'ALSA-2024:0001',
   distro: 'almalinux',

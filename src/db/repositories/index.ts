@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
+import { FeedsRepository } from './feeds.repository.js';
 import { HostsRepository } from './hosts.repository.js';
+import { MatchJobsRepository } from './match-jobs.repository.js';
+import { MatchingRepository } from './matching.repository.js';
 import { RegistrationKeysRepository } from './registration-keys.repository.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -8,6 +11,9 @@ export interface Repositories {
   users: UsersRepository;
   registrationKeys: RegistrationKeysRepository;
   hosts: HostsRepository;
+  feeds: FeedsRepository;
+  matching: MatchingRepository;
+  matchJobs: MatchJobsRepository;
   /** Runs `fn` in one database transaction with repositories bound to it. */
   transaction<T>(fn: (repos: Omit<Repositories, 'transaction'>) => Promise<T>): Promise<T>;
 }
@@ -17,6 +23,9 @@ function bind(db: Kysely<DB>): Omit<Repositories, 'transaction'> {
     users: new UsersRepository(db),
     registrationKeys: new RegistrationKeysRepository(db),
     hosts: new HostsRepository(db),
+    feeds: new FeedsRepository(db),
+    matching: new MatchingRepository(db),
+    matchJobs: new MatchJobsRepository(db),
   };
 }
 
