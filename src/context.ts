@@ -15,6 +15,7 @@ import { buildApp, DEFAULT_LIMITS, type App, type AppDeps } from './http/app.js'
 import { HostsService } from './inventory/hosts.service.js';
 import { IngestService } from './inventory/ingest.service.js';
 import { RegistrationService } from './inventory/registration.service.js';
+import { MatchService } from './matching/match.service.js';
 
 export interface ContextOptions {
   clock?: Clock;
@@ -27,6 +28,8 @@ export interface Context {
   database: Database;
   repos: Repositories;
   deps: Omit<AppDeps, 'guards'>;
+  /** Set by the server once its match worker runs: called after work for it was committed. */
+  notify: { matchWork: () => void };
 }
 
 const agentFile = (name: string) => () => readFile(new URL(`../agent/${name}`, import.meta.url), 'utf8');
@@ -34,11 +37,15 @@ const agentFile = (name: string) => () => readFile(new URL(`../agent/${name}`, i
 export function createContext(database: Database, opts: ContextOptions = {}): Context {
   const clock = opts.clock ?? systemClock;
   const repos = createRepositories(database.db);
+  const notify = { matchWork: (): void => undefined };
   const deps: Omit<AppDeps, 'guards'> = {
     clock,
     auth: new AuthService(repos.users, clock),
     registration: new RegistrationService(repos, clock),
-    ingest: new IngestService(repos, clock),
+    ingest: new IngestService(repos, clock, () => {
+      notify.matchWork();
+    }),
+    matching: new MatchService(repos, clock),
     hosts: new HostsService(repos.hosts, clock, (opts.staleAfterHours ?? 48) * 3600_000),
     ready: async () => {
       try {
@@ -52,7 +59,7 @@ export function createContext(database: Database, opts: ContextOptions = {}): Co
     publicUrl: opts.publicUrl,
     limits: opts.limits ?? DEFAULT_LIMITS,
   };
-  return { database, repos, deps };
+  return { database, repos, deps, notify };
 }
 
 export function buildContextApp(ctx: Context, opts: { localSecret: string; logger?: boolean | { level: string } }): Promise<App> {

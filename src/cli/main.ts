@@ -4,6 +4,7 @@ import { isAppError } from '../errors.js';
 import { registerHostsCommand } from './commands/hosts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerMatchCommand } from './commands/match.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVercmpCommand } from './commands/vercmp.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerHostsCommand(program);
   registerInventoryCommand(program);
   registerVercmpCommand(program);
+  registerMatchCommand(program);
   return program;
 }
 

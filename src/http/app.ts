@@ -14,6 +14,7 @@ import type { HostsService } from '../inventory/hosts.service.js';
 import type { IngestService } from '../inventory/ingest.service.js';
 import { sha256Hex } from '../inventory/ingest.service.js';
 import type { RegistrationService } from '../inventory/registration.service.js';
+import type { MatchService } from '../matching/match.service.js';
 import { createGuards, type Guards } from './auth.js';
 import { registerBodyHandling, type BodyLimits } from './body.js';
 import { errorHandler, STATUS_BY_CODE } from './error-handler.js';
@@ -21,6 +22,7 @@ import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { hostRoutes } from './routes/hosts.routes.js';
+import { matchRoutes } from './routes/match.routes.js';
 import { registrationKeyRoutes } from './routes/registration-keys.routes.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -31,6 +33,7 @@ export interface AppDeps {
   registration: RegistrationService;
   ingest: IngestService;
   hosts: HostsService;
+  matching: MatchService;
   guards: Guards;
   /** Resolves when the database is reachable and migrated; throws otherwise. */
   ready: () => Promise<void>;
@@ -91,6 +94,7 @@ export async function buildApp(deps: Omit<AppDeps, 'guards'>, opts: BuildAppOpti
   registrationKeyRoutes(app, full);
   agentRoutes(app, full);
   hostRoutes(app, full);
+  matchRoutes(app, full);
   await app.ready();
   return app;
 }

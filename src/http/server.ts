@@ -14,6 +14,7 @@ import type { ServerConfig } from '../config.js';
 import { buildContextApp, createContext } from '../context.js';
 import type { App } from './app.js';
 import { listenLocalSocket } from './local-socket.js';
+import { MatchWorker } from '../jobs/match.worker.js';
 
 export interface RunningServer {
   app: App;
@@ -25,6 +26,7 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
   let lock: DataDirLock | undefined;
   let database: Database | undefined;
   let socket: Server | undefined;
+  let worker: MatchWorker | undefined;
   try {
     if (config.databaseUrl === undefined) {
       lock = lockDataDir(config.dataDir);
@@ -41,6 +43,12 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
     } else if (admin.created) {
       app.log.info('created user "admin" with the password from MAMORI_ADMIN_PASSWORD');
     }
+    const matchWorker = new MatchWorker(ctx.repos.matchJobs, ctx.deps.matching, app.log);
+    worker = matchWorker;
+    ctx.notify.matchWork = () => {
+      matchWorker.wake();
+    };
+    matchWorker.start();
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address() as AddressInfo;
     const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
@@ -63,11 +71,13 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
           });
         }
         await app.close();
+        await matchWorker.stop();
         await db.close();
         heldLock?.release();
       })());
     return { app, url, close };
   } catch (e) {
+    await worker?.stop();
     if (socket !== undefined) socket.close();
     await database?.close();
     lock?.release();

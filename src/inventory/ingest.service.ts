@@ -77,6 +77,8 @@ export class IngestService {
   constructor(
     private readonly repos: Pick<Repositories, 'hosts' | 'matchJobs' | 'transaction'>,
     private readonly clock: Clock,
+    /** Called after a report that queued matching work has committed. */
+    private readonly afterCommit: () => void = () => undefined,
   ) {}
 
   /** An agent's report: the host is the credential's, and the document must describe it. */
@@ -104,7 +106,7 @@ export class IngestService {
     const facts = factsOf(inv);
     const source: InventorySource = inv.source;
 
-    return this.repos.transaction(async (tx) => {
+    const summary = await this.repos.transaction(async (tx) => {
       let hostId: string;
       let storedSetSha: string | null;
       let before: HostRow | undefined;
@@ -172,6 +174,8 @@ export class IngestService {
       if (diff.changes.length > 0 || osOrKernelChanged) await tx.matchJobs.enqueueHost(hostId, inventoryId, osOrKernelChanged);
       return { hostId, inventoryId, receivedAt, packages: next.length, ...counts, unparsed, warnings: inv.warnings };
     });
+    this.afterCommit();
+    return summary;
   }
 }
 
