@@ -141,3 +141,19 @@ export function splitNevr(s: string): RpmNevr | null {
   if (verDash <= 0 || verDash === relDash - 1) return null;
   return { name: s.slice(0, verDash), evr: s.slice(verDash + 1) };
 }
+
+/**
+ * Marks RHEL-family rows keyed by the *source* RPM name (the Security Data API names
+ * `vim`, not `vim-minimal`): `note` is `source package` or starts with `source package; `
+ * (then the erratum or fix state). The model has no field for this yet; matching must map
+ * installed binaries to their source RPM for these rows. See `isSourcePackageRow`.
+ */
+export const SOURCE_PACKAGE_NOTE = 'source package';
+
+export function sourcePackageNote(detail: string | null): string {
+  return detail === null || detail === '' ? SOURCE_PACKAGE_NOTE : `${SOURCE_PACKAGE_NOTE}; ${detail}`;
+}
+
+export function isSourcePackageRow(p: { note: string | null }): boolean {
+  return p.note === SOURCE_PACKAGE_NOTE || (p.note?.startsWith(`${SOURCE_PACKAGE_NOTE}; `) ?? false);
+}

@@ -7,7 +7,12 @@
  *   with `arch: null` (all architectures). When the architectures disagree (different fixed
  *   builds), one row per architecture is kept.
  * - Two `fixed` rows for the same key and architecture with different fixed versions keep
- *   the higher one (a host below it is affected either way) and are counted in `conflicts`.
+ *   one and are listed in `conflicts` for the caller to report. `'highest'` (the default)
+ *   keeps the higher: a host below it is affected under either row, so nothing is missed
+ *   when one stream's key covers builds of several minor streams (CSAF products of
+ *   different minors that share a CPE). `'lowest'` keeps the first fix, for feeds that list
+ *   successive errata of one linear stream (the Security Data API): a host with the first
+ *   fix has the fix.
  */
 import type { AffectedPackage } from '../../domain/advisory.js';
 import { compareVersions } from '../../versioning/index.js';
@@ -24,7 +29,11 @@ function fixedOf(p: AffectedPackage): string | null {
   return p.ranges.length === 1 && p.ranges[0]!.fixed !== undefined ? p.ranges[0]!.fixed : null;
 }
 
+export type FixedMerge = 'highest' | 'lowest';
+
 export class RowSet {
+  constructor(private readonly merge: FixedMerge = 'highest') {}
+
   private readonly groups = new Map<string, Map<string, AffectedPackage>>();
   /** `package (distro release[ channel]): a vs b` for each pair of fixed versions merged. */
   readonly conflicts: string[] = [];
@@ -46,6 +55,7 @@ export class RowSet {
     const a = fixedOf(prev);
     const b = fixedOf(p);
     if (a !== null && b !== null) {
+      if (a === b) return;
       let cmp: number;
       try {
         cmp = compareVersions(p.scheme, a, b);
@@ -53,8 +63,9 @@ export class RowSet {
         cmp = a < b ? -1 : 1;
       }
       const where = `${p.packageName} (${p.distro} ${p.release}${p.channel === null ? '' : ` ${p.channel}`}${p.arch === null ? '' : ` ${p.arch}`})`;
-      this.conflicts.push(`${where}: ${a} and ${b}`);
-      if (cmp < 0) g.set(ak, p);
+      const c = `${where}: ${a} and ${b}`;
+      if (!this.conflicts.includes(c)) this.conflicts.push(c);
+      if (this.merge === 'highest' ? cmp < 0 : cmp > 0) g.set(ak, p);
       return;
     }
     // Different bodies that are not two fixed versions: keep both under distinct keys.
