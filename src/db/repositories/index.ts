@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
 import { FeedsRepository } from './feeds.repository.js';
+import { FindingsRepository } from './findings.repository.js';
 import { HostsRepository } from './hosts.repository.js';
 import { MatchJobsRepository } from './match-jobs.repository.js';
 import { MatchingRepository } from './matching.repository.js';
@@ -14,6 +15,7 @@ export interface Repositories {
   feeds: FeedsRepository;
   matching: MatchingRepository;
   matchJobs: MatchJobsRepository;
+  findings: FindingsRepository;
   /** Runs `fn` in one database transaction with repositories bound to it. */
   transaction<T>(fn: (repos: Omit<Repositories, 'transaction'>) => Promise<T>): Promise<T>;
 }
@@ -26,6 +28,7 @@ function bind(db: Kysely<DB>): Omit<Repositories, 'transaction'> {
     feeds: new FeedsRepository(db),
     matching: new MatchingRepository(db),
     matchJobs: new MatchJobsRepository(db),
+    findings: new FindingsRepository(db),
   };
 }
 
