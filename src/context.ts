@@ -15,6 +15,7 @@ import { buildApp, DEFAULT_LIMITS, type App, type AppDeps } from './http/app.js'
 import { HostsService } from './inventory/hosts.service.js';
 import { IngestService } from './inventory/ingest.service.js';
 import { RegistrationService } from './inventory/registration.service.js';
+import { FindingsService } from './matching/findings.service.js';
 import { MatchService } from './matching/match.service.js';
 
 export interface ContextOptions {
@@ -46,6 +47,7 @@ export function createContext(database: Database, opts: ContextOptions = {}): Co
       notify.matchWork();
     }),
     matching: new MatchService(repos, clock),
+    findings: new FindingsService(repos.findings, repos.hosts),
     hosts: new HostsService(repos.hosts, clock, (opts.staleAfterHours ?? 48) * 3600_000),
     ready: async () => {
       try {

@@ -14,12 +14,14 @@ import type { HostsService } from '../inventory/hosts.service.js';
 import type { IngestService } from '../inventory/ingest.service.js';
 import { sha256Hex } from '../inventory/ingest.service.js';
 import type { RegistrationService } from '../inventory/registration.service.js';
+import type { FindingsService } from '../matching/findings.service.js';
 import type { MatchService } from '../matching/match.service.js';
 import { createGuards, type Guards } from './auth.js';
 import { registerBodyHandling, type BodyLimits } from './body.js';
 import { errorHandler, STATUS_BY_CODE } from './error-handler.js';
 import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { findingRoutes } from './routes/findings.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { hostRoutes } from './routes/hosts.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
@@ -34,6 +36,7 @@ export interface AppDeps {
   ingest: IngestService;
   hosts: HostsService;
   matching: MatchService;
+  findings: FindingsService;
   guards: Guards;
   /** Resolves when the database is reachable and migrated; throws otherwise. */
   ready: () => Promise<void>;
@@ -95,6 +98,7 @@ export async function buildApp(deps: Omit<AppDeps, 'guards'>, opts: BuildAppOpti
   agentRoutes(app, full);
   hostRoutes(app, full);
   matchRoutes(app, full);
+  findingRoutes(app, full);
   await app.ready();
   return app;
 }
