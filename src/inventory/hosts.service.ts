@@ -21,6 +21,31 @@ export interface HostSummary {
   lastChangeAt: Date | null;
   syncState: SyncState;
   stale: boolean;
+  /** When the host's findings were last brought up to date, null before its first match. */
+  lastMatchedAt: Date | null;
+  matchStatus: 'pending' | 'ok' | 'unsupported';
+  /** Why the host is not matched (unsupported OS), null otherwise. */
+  matchNote: string | null;
+  /** End of security support of the host's release (YYYY-MM-DD), null when unknown. */
+  endOfLife: string | null;
+  endOfLifeReached: boolean;
+  rebootRequired: boolean;
+  /** Open findings per severity. */
+  findingCounts: FindingCounts;
+}
+
+export interface FindingCounts {
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  negligible: number;
+  unknown: number;
+}
+
+function findingCounts(stored: Record<string, number>): FindingCounts {
+  const n = (k: keyof FindingCounts): number => (typeof stored[k] === 'number' ? stored[k] : 0);
+  return { critical: n('critical'), high: n('high'), medium: n('medium'), low: n('low'), negligible: n('negligible'), unknown: n('unknown') };
 }
 
 export interface Page<T> {
@@ -71,6 +96,13 @@ export class HostsService {
       lastChangeAt: h.last_change_at,
       syncState,
       stale: syncState !== 'ok',
+      lastMatchedAt: h.last_matched_at,
+      matchStatus: h.match_status,
+      matchNote: h.match_note,
+      endOfLife: h.end_of_life,
+      endOfLifeReached: h.end_of_life !== null && this.clock.now().toISOString().slice(0, 10) > h.end_of_life,
+      rebootRequired: h.reboot_required,
+      findingCounts: findingCounts(h.finding_counts),
     };
   }
 

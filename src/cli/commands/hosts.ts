@@ -18,6 +18,30 @@ interface HostView {
   lastReportAt: string | null;
   lastChangeAt: string | null;
   syncState: string;
+  lastMatchedAt: string | null;
+  matchStatus: string;
+  matchNote: string | null;
+  endOfLife: string | null;
+  endOfLifeReached: boolean;
+  rebootRequired: boolean;
+  findingCounts: { critical: number; high: number; medium: number; low: number; negligible: number; unknown: number };
+}
+
+/** `C2 H5 M1`: open findings by severity, zeros left out; `-` when none. */
+function countsText(c: HostView['findingCounts']): string {
+  const parts = (
+    [
+      ['C', c.critical],
+      ['H', c.high],
+      ['M', c.medium],
+      ['L', c.low],
+      ['N', c.negligible],
+      ['U', c.unknown],
+    ] as const
+  )
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k}${n}`);
+  return parts.length === 0 ? '-' : parts.join(' ');
 }
 
 interface PackageView {
@@ -71,8 +95,18 @@ export function registerHostsCommand(program: Command): void {
       }
       process.stdout.write(
         `${formatTable(
-          ['HOSTNAME', 'OS', 'KERNEL', 'PACKAGES', 'SYNC', 'LAST REPORT', 'ID'],
-          items.map((h) => [h.hostname, h.os?.prettyName ?? '-', h.kernel.release, h.packageCount, h.syncState, formatDate(h.lastReportAt), h.id]),
+          ['HOSTNAME', 'OS', 'KERNEL', 'PACKAGES', 'SYNC', 'LAST REPORT', 'FINDINGS', 'LAST MATCHED', 'ID'],
+          items.map((h) => [
+            h.hostname,
+            h.os?.prettyName ?? '-',
+            h.kernel.release,
+            h.packageCount,
+            h.syncState,
+            formatDate(h.lastReportAt),
+            h.matchStatus === 'unsupported' ? 'unsupported' : countsText(h.findingCounts),
+            formatDate(h.lastMatchedAt),
+            h.id,
+          ]),
         )}\n`,
       );
     });
@@ -110,6 +144,10 @@ export function registerHostsCommand(program: Command): void {
         `Kernel:       ${host.kernel.release ?? '-'}  ${host.arch ?? ''}`,
         `Packages:     ${host.packageCount}${host.unparsedCount > 0 ? ` (${host.unparsedCount} with unparsable versions)` : ''}`,
         `Sync:         ${host.syncState}, last report ${formatDate(host.lastReportAt)}, last change ${formatDate(host.lastChangeAt)}`,
+        `Matching:     ${host.matchStatus}${host.matchNote === null ? '' : ` (${host.matchNote})`}, last matched ${formatDate(host.lastMatchedAt)}`,
+        `End of life:  ${host.endOfLife ?? '-'}${host.endOfLifeReached ? ' (reached: no more security updates)' : ''}`,
+        `Reboot:       ${host.rebootRequired ? 'required (a newer kernel is installed)' : 'not required'}`,
+        `Findings:     ${(['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const).map((k) => `${k} ${host.findingCounts[k]}`).join(', ')}`,
         '',
         formatTable(
           ['PACKAGE', 'VERSION', 'ARCH', 'SOURCE', 'NOTE'],

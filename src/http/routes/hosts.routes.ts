@@ -22,6 +22,25 @@ const HostSchema = Type.Object({
     description: 'never reported, reporting, or stale (非同期: no report within the stale interval)',
   }),
   stale: Type.Boolean(),
+  lastMatchedAt: Nullable(DateTime),
+  matchStatus: Type.Union([Type.Literal('pending'), Type.Literal('ok'), Type.Literal('unsupported')], {
+    description: 'pending (not matched yet), ok, or unsupported (no advisory data for its OS; see matchNote)',
+  }),
+  matchNote: Nullable(Type.String()),
+  endOfLife: Nullable(Type.String({ description: 'end of security support of its release (YYYY-MM-DD)' })),
+  endOfLifeReached: Type.Boolean(),
+  rebootRequired: Type.Boolean({ description: 'a newer kernel is installed than the one running' }),
+  findingCounts: Type.Object(
+    {
+      critical: Type.Integer(),
+      high: Type.Integer(),
+      medium: Type.Integer(),
+      low: Type.Integer(),
+      negligible: Type.Integer(),
+      unknown: Type.Integer(),
+    },
+    { description: 'open findings by severity' },
+  ),
 });
 
 const PackageSchema = Type.Object({
