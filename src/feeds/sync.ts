@@ -321,13 +321,16 @@ export interface FeedSyncRunnerDeps {
   importFiles: ImportFiles;
   /** The fleet's (os-release ID, VERSION_ID) pairs (FleetRepository.releases). */
   fleetReleases: () => Promise<FleetRelease[]>;
-  settings: FeedSyncSettings;
+  /** Read when a run starts (so a bad setting fails the sync, not the process). */
+  settings: FeedSyncSettings | (() => FeedSyncSettings);
   stagingDir: string;
   clock: Clock;
   log: SyncLogger;
   /** Overrides for the HTTP client (tests shrink timeouts and backoff). */
   http?: Partial<Omit<HttpFetcherOptions, 'proxy' | 'caPem'>>;
   nvd?: NvdSyncOptions;
+  /** Called after a run that imported something (wakes the match worker). */
+  onImported?: () => void;
 }
 
 export interface FeedSyncRunner {
@@ -338,24 +341,26 @@ export interface FeedSyncRunner {
 
 /** The sync as the server and the CLI use it: plan from the fleet, a fresh HTTP client per run. */
 export function createFeedSyncRunner(deps: FeedSyncRunnerDeps): FeedSyncRunner {
-  const plan = async (): Promise<SourcePlan> => planSources(await deps.fleetReleases(), deps.settings.plan);
+  const settings = (): FeedSyncSettings => (typeof deps.settings === 'function' ? deps.settings() : deps.settings);
+  const plan = async (): Promise<SourcePlan> => planSources(await deps.fleetReleases(), settings().plan);
   return {
     plan,
     async run(opts = {}) {
       if (opts.sources !== undefined) checkSourceIds(opts.sources);
       const log = opts.log ?? deps.log;
-      const caPem = deps.settings.caFile === null ? null : await readCaFile(deps.settings.caFile);
+      const s = settings();
+      const caPem = s.caFile === null ? null : await readCaFile(s.caFile);
       const fetcher = createHttpFetcher({
         ...deps.http,
-        proxy: deps.settings.proxy,
+        proxy: s.proxy,
         caPem,
         onRetry: ({ url, attempt, delayMs, error }) => {
           log.warn({ url, attempt, delayMs, reason: error.reason, status: error.status }, `feed download failed (${error.message}); retrying in ${delayMs} ms`);
         },
       });
       try {
-        return await syncFeeds({
-          plan,
+        const results = await syncFeeds({
+          plan: async () => planSources(await deps.fleetReleases(), s.plan),
           state: deps.state,
           importFiles: deps.importFiles,
           fetcher,
@@ -366,6 +371,8 @@ export function createFeedSyncRunner(deps: FeedSyncRunnerDeps): FeedSyncRunner {
           ...(opts.signal === undefined ? {} : { signal: opts.signal }),
           ...(deps.nvd === undefined ? {} : { nvd: deps.nvd }),
         });
+        if (results.some((r) => r.outcome === 'imported')) deps.onImported?.();
+        return results;
       } finally {
         await fetcher.close();
       }
