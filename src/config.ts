@@ -10,6 +10,8 @@ export interface ServerConfig extends StorageConfig {
   staleAfterHours: number;
   publicUrl: string | undefined;
   adminPassword: string | undefined;
+  /** Hours between scheduled feed syncs; 0 or absent: no schedule (`mamori serve` defaults to 6). */
+  feedSyncIntervalHours?: number;
 }
 
 export const DEFAULTS = {

@@ -17,12 +17,22 @@ import { IngestService } from './inventory/ingest.service.js';
 import { RegistrationService } from './inventory/registration.service.js';
 import { FindingsService } from './matching/findings.service.js';
 import { MatchService } from './matching/match.service.js';
+// feed sync
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envOr } from './config.js';
+import { FleetRepository } from './db/repositories/fleet.repository.js';
+import { feedSyncSettingsFromEnv } from './feeds/fetch/config.js';
+import { FeedImportService } from './feeds/import/feed-import.service.js';
+import { createFeedSyncRunner, silentLogger } from './feeds/sync.js';
 
 export interface ContextOptions {
   clock?: Clock;
   staleAfterHours?: number;
   publicUrl?: string | undefined;
   limits?: AppDeps['limits'];
+  /** Where feed downloads are staged (MAMORI_FEED_STAGING_DIR wins; default: the OS temp dir). */
+  feedStagingDir?: string;
 }
 
 export interface Context {
@@ -61,6 +71,21 @@ export function createContext(database: Database, opts: ContextOptions = {}): Co
     publicUrl: opts.publicUrl,
     limits: opts.limits ?? DEFAULT_LIMITS,
   };
+  // Feed sync (src/feeds/sync.ts): downloads the feeds the fleet needs into the feed import
+  // service; `mamori serve` schedules it, POST /api/v1/feeds/sync runs it now.
+  const feedImport = new FeedImportService(repos, clock);
+  deps.feedSync = createFeedSyncRunner({
+    state: feedImport.state,
+    importFiles: feedImport.importFiles,
+    fleetReleases: () => new FleetRepository(database.db).releases(),
+    settings: () => feedSyncSettingsFromEnv(),
+    stagingDir: envOr('MAMORI_FEED_STAGING_DIR', undefined) ?? opts.feedStagingDir ?? join(tmpdir(), 'mamori-feed-staging'),
+    clock,
+    log: silentLogger,
+    onImported: () => {
+      notify.matchWork();
+    },
+  });
   return { database, repos, deps, notify };
 }
 

@@ -9,11 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import type { StorageConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { localSocketPath, lockDataDir, pgliteDir, type DataDirLock } from '../db/data-dir.js';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
-import { buildContextApp, createContext } from '../context.js';
+import { buildContextApp, createContext, type ContextOptions } from '../context.js';
 import { LOCAL_SECRET_HEADER } from '../http/auth.js';
 
 export interface ApiClient {
@@ -87,9 +88,9 @@ function socketAnswers(socketPath: string): Promise<boolean> {
   });
 }
 
-async function inProcess<T>(database: Database, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+async function inProcess<T>(database: Database, fn: (api: ApiClient) => Promise<T>, ctxOpts: ContextOptions = {}): Promise<T> {
   const localSecret = randomBytes(32).toString('hex');
-  const app = await buildContextApp(createContext(database), { localSecret });
+  const app = await buildContextApp(createContext(database, ctxOpts), { localSecret });
   try {
     return await fn({
       call: async (method, url, body) => {
@@ -134,7 +135,7 @@ export async function withApi<T>(storage: StorageConfig, fn: (api: ApiClient) =>
   try {
     const database = await openDatabase({ dataDir: pgliteDir(storage.dataDir) });
     try {
-      return await inProcess(database, fn);
+      return await inProcess(database, fn, { feedStagingDir: join(storage.dataDir, 'feeds-staging') });
     } finally {
       await database.close();
     }

@@ -1,6 +1,7 @@
 /** The `mamori` command. */
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../errors.js';
+import { registerFeedsSyncCommand } from './commands/feeds-sync.js';
 import { registerHostsCommand } from './commands/hosts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -23,6 +24,8 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerVercmpCommand(program);
   registerMatchCommand(program);
+  // after the other commands: `feeds sync` joins the `feeds` command when it exists
+  registerFeedsSyncCommand(program);
   return program;
 }
 

@@ -15,12 +15,14 @@ import type { IngestService } from '../inventory/ingest.service.js';
 import { sha256Hex } from '../inventory/ingest.service.js';
 import type { RegistrationService } from '../inventory/registration.service.js';
 import type { FindingsService } from '../matching/findings.service.js';
+import type { FeedSyncRunner } from '../feeds/sync.js';
 import type { MatchService } from '../matching/match.service.js';
 import { createGuards, type Guards } from './auth.js';
 import { registerBodyHandling, type BodyLimits } from './body.js';
 import { errorHandler, STATUS_BY_CODE } from './error-handler.js';
 import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { feedSyncRoutes } from './routes/feeds-sync.routes.js';
 import { findingRoutes } from './routes/findings.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { hostRoutes } from './routes/hosts.routes.js';
@@ -37,6 +39,8 @@ export interface AppDeps {
   hosts: HostsService;
   matching: MatchService;
   findings: FindingsService;
+  /** Online feed sync (absent where no sync is wired). */
+  feedSync?: FeedSyncRunner;
   guards: Guards;
   /** Resolves when the database is reachable and migrated; throws otherwise. */
   ready: () => Promise<void>;
@@ -99,6 +103,7 @@ export async function buildApp(deps: Omit<AppDeps, 'guards'>, opts: BuildAppOpti
   hostRoutes(app, full);
   matchRoutes(app, full);
   findingRoutes(app, full);
+  feedSyncRoutes(app, full);
   await app.ready();
   return app;
 }

@@ -15,6 +15,8 @@ import { buildContextApp, createContext } from '../context.js';
 import type { App } from './app.js';
 import { listenLocalSocket } from './local-socket.js';
 import { MatchWorker } from '../jobs/match.worker.js';
+import { join } from 'node:path';
+import { startFeedSyncJob, type FeedSyncJob } from '../jobs/feed-sync.job.js';
 
 export interface RunningServer {
   app: App;
@@ -27,6 +29,7 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
   let database: Database | undefined;
   let socket: Server | undefined;
   let worker: MatchWorker | undefined;
+  let feedJob: FeedSyncJob | undefined;
   try {
     if (config.databaseUrl === undefined) {
       lock = lockDataDir(config.dataDir);
@@ -34,7 +37,11 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
     } else {
       database = await openDatabase({ url: config.databaseUrl });
     }
-    const ctx = createContext(database, { staleAfterHours: config.staleAfterHours, publicUrl: config.publicUrl });
+    const ctx = createContext(database, {
+      staleAfterHours: config.staleAfterHours,
+      publicUrl: config.publicUrl,
+      ...(config.databaseUrl === undefined ? { feedStagingDir: join(config.dataDir, 'feeds-staging') } : {}),
+    });
     const localSecret = randomBytes(32).toString('hex');
     const app = await buildContextApp(ctx, { localSecret, logger: { level: opts.logLevel ?? 'info' } });
     const admin = await ctx.deps.auth.ensureAdmin(config.adminPassword);
@@ -56,6 +63,14 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
       socket = await listenLocalSocket(app, localSocketPath(config.dataDir), localSecret, ctx.deps.limits.maxBytes * 2);
     }
     app.log.info({ storage: database.kind, location: database.location }, `Mamori listening on ${url}`);
+    // Scheduled feed sync (off unless feedSyncIntervalHours > 0; `mamori serve` defaults to 6 h).
+    const feedSync = ctx.deps.feedSync;
+    const job = startFeedSyncJob({
+      intervalHours: feedSync === undefined ? 0 : (config.feedSyncIntervalHours ?? 0),
+      log: app.log,
+      run: (signal) => (feedSync === undefined ? Promise.resolve([]) : feedSync.run({ signal, log: app.log })),
+    });
+    feedJob = job;
 
     let closing: Promise<void> | undefined;
     const db = database;
@@ -70,6 +85,7 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
             });
           });
         }
+        await job.stop();
         await app.close();
         await matchWorker.stop();
         await db.close();
@@ -77,6 +93,7 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
       })());
     return { app, url, close };
   } catch (e) {
+    await feedJob?.stop();
     await worker?.stop();
     if (socket !== undefined) socket.close();
     await database?.close();

@@ -42,7 +42,8 @@ export interface ServerProcess {
 export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
   const child = spawn(BIN[0], [...nodeArgs, ...BIN.slice(1), 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
     cwd: REPO,
-    env: { ...process.env, ...env },
+    // no scheduled feed sync: tests never reach upstream feeds (a test may turn it on with its env)
+    env: { ...process.env, MAMORI_FEED_SYNC_INTERVAL_HOURS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -1,6 +1,26 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULTS, envOr, storageConfig } from '../../config.js';
+import { AppError } from '../../errors.js';
 import { serveUntilSignalled } from '../../http/server.js';
+import { DEFAULT_FEED_SYNC_INTERVAL_HOURS, parseIntervalHours } from '../../jobs/feed-sync.job.js';
+
+function parseFeedSyncInterval(v: string): number {
+  try {
+    return parseIntervalHours(v);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The flag's value, or the environment's default (validated only when serving). */
+function feedSyncHours(v: number | string): number {
+  if (typeof v === 'number') return v;
+  try {
+    return parseIntervalHours(v);
+  } catch (e) {
+    throw new AppError('ERR_VALIDATION', `MAMORI_FEED_SYNC_INTERVAL_HOURS: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
 
 export function parsePositiveInt(name: string) {
   return (v: string): number => {
@@ -25,7 +45,14 @@ export function registerServeCommand(program: Command): void {
     .option('--stale-after <hours>', 'a host is stale when it has not reported for this long', parsePositiveInt('--stale-after'),
       Number(envOr('MAMORI_STALE_AFTER_HOURS', String(DEFAULTS.staleAfterHours))))
     .option('--public-url <url>', 'URL agents use to reach this server (for install.sh behind a proxy)', envOr('MAMORI_PUBLIC_URL', undefined))
-    .action(async (opts: { host: string; port: number; staleAfter: number; publicUrl?: string }, cmd: Command) => {
+    // feed sync schedule (src/jobs/feed-sync.job.ts)
+    .addOption(
+      new Option('--feed-sync-interval <hours>', 'hours between feed syncs; 0 disables (env MAMORI_FEED_SYNC_INTERVAL_HOURS)')
+        .argParser(parseFeedSyncInterval)
+        .default(envOr('MAMORI_FEED_SYNC_INTERVAL_HOURS', String(DEFAULT_FEED_SYNC_INTERVAL_HOURS))),
+    )
+    .option('--no-feed-sync', 'never download feeds (air-gapped: import bundles with mamori feeds import-bundle)')
+    .action(async (opts: { host: string; port: number; staleAfter: number; publicUrl?: string; feedSyncInterval: number | string; feedSync: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ dataDir?: string; databaseUrl?: string }>();
       await serveUntilSignalled({
         ...storageConfig(g),
@@ -34,6 +61,7 @@ export function registerServeCommand(program: Command): void {
         staleAfterHours: opts.staleAfter,
         publicUrl: opts.publicUrl,
         adminPassword: envOr('MAMORI_ADMIN_PASSWORD', undefined),
+        feedSyncIntervalHours: opts.feedSync ? feedSyncHours(opts.feedSyncInterval) : 0,
       });
     });
 }
