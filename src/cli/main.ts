@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../errors.js';
 import { registerFeedsSyncCommand } from './commands/feeds-sync.js';
+import { registerFindingsCommand, registerVulnCommand } from './commands/findings.js';
 import { registerHostsCommand } from './commands/hosts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -24,6 +25,8 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerVercmpCommand(program);
   registerMatchCommand(program);
+  registerFindingsCommand(program);
+  registerVulnCommand(program);
   // after the other commands: `feeds sync` joins the `feeds` command when it exists
   registerFeedsSyncCommand(program);
   return program;
