@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { readCaFile, type FeedSyncSettings } from './fetch/config.js';
-import { createHttpFetcher, type DownloadResult, type Fetcher, type HttpFetcherOptions } from './fetch/http.js';
+import { createHttpFetcher, redactUrl, type DownloadResult, type Fetcher, type HttpFetcherOptions } from './fetch/http.js';
 import { fetchNvdPages } from './fetch/nvd.js';
 import { catalogEntry, planSources, SOURCE_IDS, type FleetRelease, type PlannedDownload, type PlannedSource, type SourcePlan } from './sources.js';
 import type { FeedStateStore, ImportFiles, ImportSummary, UrlValidators } from './sync-types.js';
@@ -141,7 +141,7 @@ async function fetchFiles(
     const r = await get(d, !changed);
     if (r.status === 'not-modified') {
       validators[d.url] = r.validators;
-      log.push({ url: d.url, status: 'not_modified', bytes: 0 });
+      log.push({ url: redactUrl(d.url), status: 'not_modified', bytes: 0 });
       continue;
     }
     changed = true;
@@ -152,7 +152,7 @@ async function fetchFiles(
   for (const d of downloads) {
     if (ok.has(d.url)) continue;
     const r = await get(d, false);
-    if (r.status !== 'ok') throw new Error(`${d.url} answered 304 to an unconditional request`);
+    if (r.status !== 'ok') throw new Error(`${redactUrl(d.url)} answered 304 to an unconditional request`);
     ok.set(d.url, r);
   }
   const results = downloads.map((d) => ({ download: d, result: ok.get(d.url)! }));
@@ -160,7 +160,7 @@ async function fetchFiles(
     notModified: false,
     validators: Object.fromEntries(results.map((x) => [x.download.url, x.result.validators])),
     ok: results,
-    log: results.map((x) => ({ url: x.download.url, status: 'ok' as const, bytes: x.result.bytes })),
+    log: results.map((x) => ({ url: redactUrl(x.download.url), status: 'ok' as const, bytes: x.result.bytes })),
   };
 }
 
@@ -192,7 +192,7 @@ async function syncOne(src: PlannedSource, opts: SyncFeedsOptions, startedAt: Da
         ...(n.sleep === undefined ? {} : { sleep: n.sleep }),
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       });
-      downloads = got.pages.map((p) => ({ url: p.url, status: 'ok' as const, bytes: p.bytes }));
+      downloads = got.pages.map((p) => ({ url: redactUrl(p.url), status: 'ok' as const, bytes: p.bytes }));
       validators = {};
       if (window !== null && got.cves === 0) {
         await state.finish(src.id, { ok: true, at: startedAt, validators, notModified: true });
@@ -355,7 +355,7 @@ export function createFeedSyncRunner(deps: FeedSyncRunnerDeps): FeedSyncRunner {
         proxy: s.proxy,
         caPem,
         onRetry: ({ url, attempt, delayMs, error }) => {
-          log.warn({ url, attempt, delayMs, reason: error.reason, status: error.status }, `feed download failed (${error.message}); retrying in ${delayMs} ms`);
+          log.warn({ url: redactUrl(url), attempt, delayMs, reason: error.reason, status: error.status }, `feed download failed (${error.message}); retrying in ${delayMs} ms`);
         },
       });
       try {

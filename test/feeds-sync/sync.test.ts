@@ -212,6 +212,30 @@ describe.skipIf(!HAS_SHARED_DATA)(`feed sync over HTTP (shared data in ${SHARED_
     expect(state.claims.size).toBe(0);
   });
 
+  it('sends mirror credentials as Basic auth, only to the mirror, and keeps them out of messages', async () => {
+    origin = await startOrigin((req, res) => {
+      if (pathOf(req).startsWith('/kev/')) {
+        res.writeHead(302, { location: '/moved/kev.json' });
+        res.end();
+        return;
+      }
+      res.writeHead(403);
+      res.end();
+    });
+    const mirror = origin.url.replace('http://', 'http://mirror%40corp:s3cr%3At@');
+    const [r] = await syncFeeds({
+      ...options({ sources: ['kev'], state: new MemoryStateStore(), importFiles: recordingImport().importFiles, fetcher: fastFetcher() }),
+      plan: planSources([], { mirror }),
+    });
+    const basic = `Basic ${Buffer.from('mirror@corp:s3cr:t').toString('base64')}`;
+    expect(origin.requests.map((x) => [x.url, x.headers.authorization])).toEqual([
+      ['/kev/known_exploited_vulnerabilities.json', basic],
+      ['/moved/kev.json', basic], // same origin: still the mirror
+    ]);
+    expect(r?.outcome).toBe('error');
+    expect(r?.message).toBe(`${origin.url}/moved/kev.json answered 403`);
+  });
+
   it('records a timeout on a hanging server and still syncs the next source', async () => {
     origin = await startOrigin((req, res) => {
       if (pathOf(req).startsWith('/kev/')) return; // accept, never answer

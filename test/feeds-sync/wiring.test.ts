@@ -106,7 +106,7 @@ describe.skipIf(!HAS_SHARED_DATA)(`feed sync wiring (shared data in ${SHARED_DAT
       expect(failed.code).toBe(1);
       expect(failed.stdout).toMatch(/\nepss\s+error\s.*answered 404/);
       expect(failed.stderr).toMatch(/1 of 1 feed sources failed to sync: epss \(ERR_FEED_FETCH\)/);
-    });
+    }, 120_000);
 
     it('mamori serve schedules the sync, feeds sync goes through its socket, and a bad interval is a usage error', async () => {
       const dataDir = join(work, 'data-serve');
@@ -124,6 +124,6 @@ describe.skipIf(!HAS_SHARED_DATA)(`feed sync wiring (shared data in ${SHARED_DAT
       const bad = await runCli(['--data-dir', dataDir, 'serve', '--feed-sync-interval', 'often'], { env });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/feed sync interval must be a number of hours/);
-    });
+    }, 120_000);
   });
 });

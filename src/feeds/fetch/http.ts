@@ -163,7 +163,7 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings {
   return { httpProxy: pick('http_proxy', 'HTTP_PROXY'), httpsProxy: pick('https_proxy', 'HTTPS_PROXY'), noProxy: pick('no_proxy', 'NO_PROXY') };
 }
 
-/** A proxy URL without its password, for logs. */
+/** A URL without its password, for messages and logs (mirror and proxy URLs may carry credentials). */
 export function redactUrl(u: string): string {
   try {
     const url = new URL(u);
@@ -181,6 +181,16 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (/^\d+$/.test(s)) return Number(s) * 1000;
   const t = Date.parse(s);
   return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+/** `http://user:pass@mirror/…` → the URL without them and a Basic `Authorization` value (undici ignores userinfo). */
+function splitCredentials(u: URL): { url: URL; authorization: string | null } {
+  if (u.username === '' && u.password === '') return { url: u, authorization: null };
+  const bare = new URL(u.href);
+  bare.username = '';
+  bare.password = '';
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  return { url: bare, authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -278,9 +288,9 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
 
   const classify = (e: unknown, url: URL, timedOut: boolean, cancelled: boolean): FetchError => {
     if (e instanceof FetchError) return e;
-    if (cancelled) return new FetchError('aborted', `download of ${url.href} was cancelled`, { retryable: false, cause: e });
+    if (cancelled) return new FetchError('aborted', `download of ${redactUrl(url.href)} was cancelled`, { retryable: false, cause: e });
     if (timedOut) {
-      return new FetchError('timeout', `download of ${url.href} did not complete within ${attemptTimeoutMs} ms`, { retryable: true, cause: e });
+      return new FetchError('timeout', `download of ${redactUrl(url.href)} did not complete within ${attemptTimeoutMs} ms`, { retryable: true, cause: e });
     }
     const code = errorCodeOf(e);
     const msg = messageOf(e);
@@ -316,7 +326,7 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
     if (code !== undefined && code.startsWith('Z_')) {
       return new FetchError('bad-encoding', `the compressed body from ${url.host} is corrupt: ${msg}`, { retryable: false, cause: e });
     }
-    return new FetchError('network', `download of ${url.href} failed: ${code === undefined ? msg : `${code}: ${msg}`}`, { retryable: true, cause: e });
+    return new FetchError('network', `download of ${redactUrl(url.href)} failed: ${code === undefined ? msg : `${code}: ${msg}`}`, { retryable: true, cause: e });
   };
 
   const attempt = async (req: DownloadRequest): Promise<DownloadResult> => {
@@ -327,8 +337,9 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
     }, attemptTimeoutMs);
     const signal = req.signal === undefined ? timeout.signal : AbortSignal.any([req.signal, timeout.signal]);
     const part = `${req.dest}.part`;
-    const origin = new URL(req.url).origin;
-    let url = new URL(req.url);
+    const start = splitCredentials(new URL(req.url));
+    const origin = start.url.origin;
+    let url = start.url;
     try {
       for (let hop = 0; ; hop++) {
         const headers: Record<string, string> = {
@@ -336,6 +347,7 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
           accept: '*/*',
           'accept-encoding': req.acceptGzip === true ? 'gzip' : 'identity',
           ...(url.origin === origin ? req.headers : {}),
+          ...(url.origin === origin && start.authorization !== null ? { authorization: start.authorization } : {}),
         };
         const v = req.validators ?? null;
         const etag = v?.etag ?? null;
@@ -355,14 +367,14 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
         if (REDIRECT_STATUSES.has(status)) {
           discard(res.body);
           const location = header(h, 'location');
-          if (location === undefined) throw new FetchError('redirect', `${url.href} answered ${status} without a Location`, { retryable: false, status });
-          if (hop >= maxRedirects) throw new FetchError('redirect', `more than ${maxRedirects} redirects from ${req.url}`, { retryable: false, status });
-          const next = new URL(location, url);
+          if (location === undefined) throw new FetchError('redirect', `${redactUrl(url.href)} answered ${status} without a Location`, { retryable: false, status });
+          if (hop >= maxRedirects) throw new FetchError('redirect', `more than ${maxRedirects} redirects from ${redactUrl(req.url)}`, { retryable: false, status });
+          const next = splitCredentials(new URL(location, url)).url;
           if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-            throw new FetchError('redirect', `${url.href} redirects to unsupported ${next.protocol} URL`, { retryable: false, status });
+            throw new FetchError('redirect', `${redactUrl(url.href)} redirects to unsupported ${next.protocol} URL`, { retryable: false, status });
           }
           if (url.protocol === 'https:' && next.protocol === 'http:') {
-            throw new FetchError('redirect', `refusing the redirect from ${url.href} to plain-http ${next.href}`, { retryable: false, status });
+            throw new FetchError('redirect', `refusing the redirect from ${redactUrl(url.href)} to plain-http ${redactUrl(next.href)}`, { retryable: false, status });
           }
           url = next;
           continue;
@@ -371,7 +383,7 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
         if (status === 304) {
           discard(res.body);
           if (v === null || (etag === null && lastModified === null)) {
-            throw new FetchError('http-status', `${url.href} answered 304 to an unconditional request`, { retryable: false, status });
+            throw new FetchError('http-status', `${redactUrl(url.href)} answered 304 to an unconditional request`, { retryable: false, status });
           }
           return {
             status: 'not-modified',
@@ -383,7 +395,7 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
         if (status !== 200) {
           discard(res.body);
           const retryable = status === 408 || status === 429 || status >= 500 || (req.retryStatuses ?? []).includes(status);
-          throw new FetchError('http-status', `${url.href} answered ${status}`, {
+          throw new FetchError('http-status', `${redactUrl(url.href)} answered ${status}`, {
             retryable,
             status,
             retryAfterMs: parseRetryAfter(header(h, 'retry-after'), now()),
@@ -393,21 +405,21 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
         const length = header(h, 'content-length');
         if (length !== undefined && /^\d+$/.test(length) && Number(length) > maxBytes) {
           discard(res.body);
-          throw new FetchError('too-large', `${url.href} is ${length} bytes, over the size limit of ${maxBytes} bytes`, { retryable: false });
+          throw new FetchError('too-large', `${redactUrl(url.href)} is ${length} bytes, over the size limit of ${maxBytes} bytes`, { retryable: false });
         }
         let decoder: Transform | null;
         try {
-          decoder = decoderFor(header(h, 'content-encoding'), url.href);
+          decoder = decoderFor(header(h, 'content-encoding'), redactUrl(url.href));
         } catch (e) {
           discard(res.body);
           throw e;
         }
-        const out = new ByteCap(maxBytes, url.href);
+        const out = new ByteCap(maxBytes, redactUrl(url.href));
         try {
           await pipeline(
             decoder === null
               ? [res.body, out, createWriteStream(part)]
-              : [res.body, new ByteCap(maxBytes, url.href), decoder, out, createWriteStream(part)],
+              : [res.body, new ByteCap(maxBytes, redactUrl(url.href)), decoder, out, createWriteStream(part)],
             { signal },
           );
         } catch (e) {
@@ -461,7 +473,7 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
         try {
           await sleep(wait, req.signal);
         } catch (e) {
-          throw new FetchError('aborted', `download of ${req.url} was cancelled`, { retryable: false, cause: e });
+          throw new FetchError('aborted', `download of ${redactUrl(req.url)} was cancelled`, { retryable: false, cause: e });
         }
       }
     },

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../errors.js';
+import { redactUrl } from '../../feeds/fetch/http.js';
 import type { FeedSyncRunner, SourceSyncResult } from '../../feeds/sync.js';
 import type { App, AppDeps } from '../app.js';
 import { DateTime, Nullable, errorResponses } from './schemas.js';
@@ -133,7 +134,7 @@ export function feedSyncRoutes(app: App, deps: Pick<AppDeps, 'guards'> & { feedS
           scope: s.scope,
           neededBy: s.neededBy,
           origin: s.origin,
-          urls: s.fetch.kind === 'files' ? s.fetch.downloads.map((d) => d.url) : [s.fetch.endpoint],
+          urls: (s.fetch.kind === 'files' ? s.fetch.downloads.map((d) => d.url) : [s.fetch.endpoint]).map(redactUrl),
         })),
         notes: plan.notes,
       };
