@@ -70,7 +70,7 @@ export class MatchWorker {
       } catch (e) {
         this.log.error({ err: e }, 'match worker: could not claim work');
       }
-      if (!worked && this.running) {
+      if (!worked) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, this.pollMs);
           this.wakeUp = () => {

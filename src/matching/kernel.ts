@@ -12,6 +12,11 @@ const RPM_KERNEL = /^kernel(-(core|modules|modules-core|modules-extra|modules-in
 /** dpkg binaries that carry a kernel release in their name (linux-image-6.1.0-18-amd64). */
 const DPKG_KERNEL = /^linux-(image|image-unsigned|modules|modules-extra|headers|buildinfo|tools|cloud-tools)-(\d[^\s]*)$/;
 
+/** Whether which kernel runs decides if this package is matched (so it must be matched with all its kin). */
+export function isKernelPackage(scheme: 'rpm' | 'dpkg' | 'apk', name: string): boolean {
+  return scheme === 'rpm' ? RPM_KERNEL.test(name) : scheme === 'dpkg' ? DPKG_KERNEL.test(name) : false;
+}
+
 function rpmKernelRelease(p: MatchPackage): string {
   const vr = p.evr.replace(/^\d+:/, '');
   return p.arch === '' ? vr : `${vr}.${p.arch}`;

@@ -12,6 +12,7 @@ import type { OsInfo } from '../domain/inventory.js';
 import { toStoredPackages } from '../inventory/ingest.service.js';
 import { parseInventoryJson } from '../inventory/parse-document.js';
 import { driverFor } from './drivers/index.js';
+import { isKernelPackage } from './kernel.js';
 import { matchHost } from './match.js';
 import { reconcileFindings } from './reconcile.js';
 import { resolveTarget } from './release.js';
@@ -26,19 +27,23 @@ export interface HostMatchSummary {
   updated: number;
 }
 
-/** Advisory rows by package name, loaded on demand and kept for one job. */
+/**
+ * Advisory rows by package name, loaded on demand and kept for one job. Loads
+ * through the caller's repositories (its transaction: the embedded database
+ * has a single connection, so a query outside an open transaction would wait
+ * for it forever).
+ */
 class RowCache {
   private readonly byName = new Map<string, MatchableRow[]>();
   private readonly loaded = new Set<string>();
   constructor(
-    private readonly repos: Pick<Repositories, 'matching'>,
     readonly distro: string,
     readonly release: string,
   ) {}
-  async get(names: readonly string[]): Promise<Map<string, MatchableRow[]>> {
+  async get(repos: Pick<Repositories, 'matching'>, names: readonly string[]): Promise<Map<string, MatchableRow[]>> {
     const missing = [...new Set(names)].filter((n) => !this.loaded.has(n));
     if (missing.length > 0) {
-      for (const r of await this.repos.matching.rows(this.distro, this.release, missing)) {
+      for (const r of await repos.matching.rows(this.distro, this.release, missing)) {
         const list = this.byName.get(r.packageName);
         if (list === undefined) this.byName.set(r.packageName, [r]);
         else list.push(r);
@@ -90,10 +95,16 @@ export class MatchService {
         return { ...summary, status: 'unsupported' };
       }
       const target = t.target;
-      const rows = cache !== undefined && cache.distro === target.distro && cache.release === target.release ? cache : new RowCache(tx, target.distro, target.release);
-      const packages = await tx.matching.packages(hostId, scope === 'all' ? null : scope);
+      const rows = cache !== undefined && cache.distro === target.distro && cache.release === target.release ? cache : new RowCache(target.distro, target.release);
+      let packages = await tx.matching.packages(hostId, scope === 'all' ? null : scope);
+      // Which kernel runs decides which kernel packages count: match a kernel package only with all of them.
+      if (scope !== 'all' && scope.some((n) => isKernelPackage(target.scheme, n))) {
+        const kernels = (await tx.matching.packages(hostId, null)).filter((p) => isKernelPackage(target.scheme, p.name));
+        const have = new Set(packages.map((p) => `${p.name}\u0000${p.arch}\u0000${p.evr}`));
+        packages = [...packages, ...kernels.filter((p) => !have.has(`${p.name}\u0000${p.arch}\u0000${p.evr}`))];
+      }
       const driver = driverFor(target.family);
-      const rowsByName = await rows.get(packages.map((p) => driver.key(p).name));
+      const rowsByName = await rows.get(tx, packages.flatMap((p) => driver.keys(p).map((k) => k.name)));
       const result = matchHost({ target, kernelRelease: host.kernel_release, packages }, rowsByName);
       const stored = await tx.matching.findings(hostId, scope === 'all' ? null : [...new Set([...scope, ...packages.map((p) => p.name)])]);
       const installed = new Map(packages.map((p) => [`${p.name}\u0000${p.arch}`, p.evr] as const));
@@ -129,7 +140,7 @@ export class MatchService {
   async matchFeedChanges(fromId: string, toId: string): Promise<HostMatchSummary[]> {
     const out: HostMatchSummary[] = [];
     for (const group of (await this.repos.matching.feedKeyChanges(fromId, toId)).values()) {
-      const cache = new RowCache(this.repos, group.distro, group.release);
+      const cache = new RowCache(group.distro, group.release);
       for (const h of await this.repos.matching.hostsWithPackages(group.distro, group.release, group.names)) {
         out.push(await this.matchStoredHost(h.hostId, h.packageNames, 'feed update', cache));
       }
@@ -145,8 +156,8 @@ export class MatchService {
       const host = await this.repos.matching.lockHost(hostId);
       const key = `${host?.match_distro ?? ''}\u0000${host?.match_release ?? ''}`;
       let cache = caches.get(key);
-      if (cache === undefined && host?.match_distro != null && host.match_release !== null) {
-        cache = new RowCache(this.repos, host.match_distro, host.match_release);
+      if (cache === undefined && host?.match_distro !== undefined && host.match_distro !== null && host.match_release !== null) {
+        cache = new RowCache(host.match_distro, host.match_release);
         caches.set(key, cache);
       }
       out.push(await this.matchStoredHost(hostId, 'all', 'reconciliation', cache));
@@ -165,7 +176,7 @@ export class MatchService {
     const target: MatchTarget = t.target;
     const packages = toStoredPackages(inv);
     const driver = driverFor(target.family);
-    const rows = await new RowCache(this.repos, target.distro, target.release).get(packages.map((p) => driver.key(p).name));
+    const rows = await new RowCache(target.distro, target.release).get(this.repos, packages.flatMap((p) => driver.keys(p).map((k) => k.name)));
     const r = matchHost({ target, kernelRelease: inv.host.kernelRelease, packages }, rows);
     return {
       os: { ...os, matchedAs: { distro: target.distro, release: target.release }, endOfLife: target.endOfLife, supported: true, note: null },

@@ -32,6 +32,9 @@ const FIX_STATE: Record<MatchableRow['status'], FixState | null> = {
   not_affected: null,
 };
 
+/** Vendor errata ids: RHSA-2021:0221, ALSA-2024:1234, RLSA-…, ELSA-… */
+const ERRATUM = /\b[A-Z]{2,5}SA-\d{4}:\d{3,6}\b/g;
+
 function judge(row: MatchableRow, version: string): Verdict {
   if (row.status === 'not_affected') return { row, affected: false, fixedVersion: null, comparison: 'vendor: not affected' };
   if (row.ranges.length === 0 && row.versions.length === 0) {
@@ -50,12 +53,11 @@ export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string,
 
   for (const p of kernel.packages) {
     if (p.unparsedReason !== null) continue;
-    const key = driver.key(p);
-    const rows = rowsByName.get(key.name);
-    if (rows === undefined) continue;
+    const keys = driver.keys(p);
     const byVuln = new Map<string, Verdict[]>();
-    for (const row of rows) {
+    for (const key of keys) for (const row of rowsByName.get(key.name) ?? []) {
       if (row.withdrawn || row.distro !== target.distro || row.release !== target.release || !driver.applies(row, p)) continue;
+      if (key.accepts !== undefined && !key.accepts(row)) continue;
       let verdict: Verdict;
       try {
         verdict = judge(row, key.version);
@@ -71,7 +73,7 @@ export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string,
       }
     }
     for (const [vulnerability, verdicts] of byVuln) {
-      const f = decide(vulnerability, verdicts, p, key.name, (s) => driver.sourceRank(s));
+      const f = decide(vulnerability, verdicts, p, (s) => driver.sourceRank(s));
       if (f !== null) {
         f.remediation = f.fixState === 'fixed' ? driver.remediation(target, [p.name], f.advisories) : null;
         findings.push(f);
@@ -100,7 +102,6 @@ function decide(
   vulnerability: string,
   verdicts: Verdict[],
   p: MatchPackage,
-  sourcePackage: string,
   rank: (source: string) => number,
 ): Finding | null {
   verdicts.sort((a, b) => rank(a.row.source) - rank(b.row.source) || cmp(a.row.advisoryId, b.row.advisoryId));
@@ -120,7 +121,12 @@ function decide(
   const fixState = FIX_STATE[main.row.status] ?? 'unfixed';
   const severity = main.row.severity ?? { normalized: main.row.advisorySeverity, vendor: main.row.advisorySeverityLabel };
   const advisories = new Set<string>();
-  for (const v of verdicts) if (v.affected && v.row.advisoryId !== vulnerability) advisories.add(v.row.advisoryId);
+  for (const v of verdicts) {
+    if (!v.affected) continue;
+    if (v.row.advisoryId !== vulnerability) advisories.add(v.row.advisoryId);
+    // Per-CVE sources (Red Hat Security Data, VEX) name the erratum that fixes it in the row's note.
+    for (const m of v.row.note?.matchAll(ERRATUM) ?? []) advisories.add(m[0]);
+  }
   const sources: string[] = [];
   for (const v of verdicts) if (!sources.includes(v.row.source)) sources.push(v.row.source);
   const explanation: Explanation[] = verdicts.map((v) => ({
@@ -134,7 +140,7 @@ function decide(
     advisories: [...advisories].sort(),
     package: p.name,
     arch: p.arch,
-    sourcePackage,
+    sourcePackage: main.row.packageName,
     installedVersion: p.evr,
     fixedVersion: fixState === 'fixed' ? main.fixedVersion : null,
     fixState,

@@ -13,6 +13,8 @@ import { parseAlpineSecdbJson, parseAlpineSecdbYaml } from '../../src/feeds/alpi
 import { parseDebianAdvisoryList } from '../../src/feeds/debian-tracker/parse-lists.js';
 import { parseDebianTracker } from '../../src/feeds/debian-tracker/parse.js';
 import { parseOsv } from '../../src/feeds/osv/parse.js';
+import { parseRedHatOval } from '../../src/feeds/redhat-oval/parse.js';
+import { parseRedHatSecurityData } from '../../src/feeds/redhat-securitydata/parse.js';
 import { toStoredPackages } from '../../src/inventory/ingest.service.js';
 import { parseApkInstalled } from '../../src/inventory/parsers/apk.js';
 import { parseVulsScanResult } from '../../src/inventory/parsers/vuls.js';
@@ -93,6 +95,31 @@ describe.skipIf(!HAS_SHARED_DATA)('golden matching on real data', () => {
 
   it('AlmaLinux 10 advisories do not match an AlmaLinux 8 host (release keys)', () => {
     expect(run(vuls('alma_8'), osvDir('osv/almalinux/almalinux10')).findings).toEqual([]);
+  });
+
+  it('CentOS 7 host against Red Hat per-CVE data and the RHEL 7 OVAL (the data README walkthrough)', () => {
+    const feeds = merge([
+      ...filesIn('redhat/securitydata-api/cve').map((f) => parseRedHatSecurityData(readFileSync(f))),
+      parseRedHatOval(readFileSync(join(SHARED_DATA, 'redhat/oval/rhel-7.oval.xml'))),
+    ]);
+    const inv = vuls('centos_7');
+    const r = run(inv, feeds);
+    const pick = (cve: string, pkg: string) => r.findings.find((f) => f.vulnerability === cve && f.package === pkg);
+    expect(pick('CVE-2021-3156', 'sudo')).toMatchObject({ installedVersion: '1.8.23-4.el7_7.2', fixedVersion: '0:1.8.23-10.el7_9.1', fixState: 'fixed', advisories: ['RHSA-2021:0221'] });
+    expect(pick('CVE-2021-4034', 'polkit')).toMatchObject({ installedVersion: '0.112-22.el7_7.1', fixedVersion: '0:0.112-26.el7_9.1', fixState: 'fixed' });
+    expect(r.findings.filter((f) => f.vulnerability === 'CVE-2019-12735')).toEqual([]);
+    golden('centos7-redhat', r);
+
+    // The same host still on vim 7.4.160-5 (vim-minimal built from source vim, as the agent reports SOURCERPM): affected.
+    const old = {
+      ...inv,
+      packages: inv.packages.map((p) =>
+        p.name === 'vim-minimal' ? { ...p, epoch: '2', version: '7.4.160', release: '5.el7', evr: '2:7.4.160-5.el7', sourceName: 'vim', sourceVersion: '7.4.160-5.el7' } : p,
+      ),
+    };
+    expect(run(old, feeds).findings.filter((f) => f.vulnerability === 'CVE-2019-12735').map((f) => [f.package, f.sourcePackage, f.fixedVersion])).toEqual([
+      ['vim-minimal', 'vim', '2:7.4.160-6.el7_6'],
+    ]);
   });
 
   it('Rocky Linux 8 host against the RLSA OSV records', () => {

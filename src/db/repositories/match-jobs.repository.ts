@@ -35,8 +35,8 @@ export class MatchJobsRepository {
       const top = max?.max ?? null;
       if (top === null) return false;
       const fromId = (BigInt(cursor.last_id) + 1n).toString();
-      await tx.insertInto('match_jobs').values({ kind: 'keys', host_id: null, payload: JSON.stringify({ fromId, toId: String(top) }), locked_by: null, locked_until: null, finished_at: null, error: null }).execute();
-      await tx.updateTable('match_cursors').set({ last_id: String(top) }).where('name', '=', 'feed_key_changes').execute();
+      await tx.insertInto('match_jobs').values({ kind: 'keys', host_id: null, payload: JSON.stringify({ fromId, toId: top }), locked_by: null, locked_until: null, finished_at: null, error: null }).execute();
+      await tx.updateTable('match_cursors').set({ last_id: top }).where('name', '=', 'feed_key_changes').execute();
       return true;
     });
   }

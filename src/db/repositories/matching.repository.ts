@@ -75,7 +75,7 @@ export class MatchingRepository {
       from affected_packages ap
       left join advisories a on a.source = ap.source and a.id = ap.advisory_id
       where ap.distro = ${distro} and ap.release = ${release}
-        ${names === null ? sql`` : sql`and ap.package_name = any(${names as string[]}::text[])`}`.execute(this.db);
+        ${names === null ? sql`` : sql`and ap.package_name = any(${names}::text[])`}`.execute(this.db);
     return r.rows.map(toRow);
   }
 
@@ -90,7 +90,7 @@ export class MatchingRepository {
       select coalesce(json_agg(json_build_array(name, arch, evr, source_name, source_version, modularity_label, unparsed_reason))::text, '[]') as j
       from host_packages
       where host_id = ${hostId}
-        ${names === null ? sql`` : sql`and name = any(${names as string[]}::text[])`}`.execute(this.db);
+        ${names === null ? sql`` : sql`and name = any(${names}::text[])`}`.execute(this.db);
     const rows = JSON.parse(r.rows[0]?.j ?? '[]') as [string, string, string, string | null, string | null, string | null, string | null][];
     return rows.map((x) => ({ name: x[0], arch: x[1], evr: x[2], sourceName: x[3], sourceVersion: x[4], modularityLabel: x[5], unparsedReason: x[6] }));
   }
@@ -221,7 +221,7 @@ export class MatchingRepository {
       select hp.host_id, array_agg(distinct hp.name) as names
       from host_packages hp join hosts h on h.id = hp.host_id
       where h.match_distro = ${distro} and h.match_release = ${release}
-        and (hp.name = any(${names as string[]}::text[]) or hp.source_name = any(${names as string[]}::text[]))
+        and (hp.name = any(${names}::text[]) or hp.source_name = any(${names}::text[]))
       group by hp.host_id order by hp.host_id`.execute(this.db);
     return r.rows.map((x) => ({ hostId: x.host_id, packageNames: x.names }));
   }

@@ -6,7 +6,7 @@ const PREFERENCE = ['alpine-secdb', 'osv:Alpine'];
 
 export const alpineDriver: Driver = {
   family: 'alpine',
-  key: (p) => ({ name: p.sourceName ?? p.name, version: p.evr }),
+  keys: (p) => [{ name: p.sourceName ?? p.name, version: p.evr }],
   applies: (row: MatchableRow, p: MatchPackage) => isOrdinaryChannel(row) && archApplies(row, p),
   sourceRank: (source) => {
     const i = PREFERENCE.indexOf(source);

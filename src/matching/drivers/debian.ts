@@ -20,7 +20,7 @@ const PREFERENCE = ['debian-tracker', 'osv:Debian', 'debian-dsa', 'debian-dla', 
 
 export const debianDriver: Driver = {
   family: 'debian',
-  key: (p) => ({ name: p.sourceName ?? p.name, version: p.sourceVersion ?? p.evr }),
+  keys: (p) => [{ name: p.sourceName ?? p.name, version: p.sourceVersion ?? p.evr }],
   applies: (row: MatchableRow, p: MatchPackage) => channelApplies(row) && archApplies(row, p),
   sourceRank: (source) => {
     const i = PREFERENCE.indexOf(source);

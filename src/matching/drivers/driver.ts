@@ -6,11 +6,14 @@ export interface PackageKey {
   name: string;
   /** The version compared against the advisory's ranges. */
   version: string;
+  /** Which rows found under `name` this lookup takes (e.g. only source-package rows); all when absent. */
+  accepts?: (row: MatchableRow) => boolean;
 }
 
 export interface Driver {
   readonly family: MatchTarget['family'];
-  key(p: MatchPackage): PackageKey;
+  /** Where this family's advisories key the installed package: usually one name, sometimes also its source. */
+  keys(p: MatchPackage): PackageKey[];
   /** Beyond the name: does this row apply to this installed package (module stream, arch, channel)? */
   applies(row: MatchableRow, p: MatchPackage): boolean;
   /**

@@ -5,6 +5,7 @@
  * only by a non-module fix.
  */
 import type { MatchPackage, MatchableRow, MatchTarget } from '../types.js';
+import { isSourcePackageRow } from '../../feeds/shared/redhat.js';
 import { archApplies, isOrdinaryChannel, type Driver } from './driver.js';
 
 /** `nodejs:18:8090020231025135511:a75119d5` → `nodejs:18`. */
@@ -14,11 +15,27 @@ export function moduleStreamOf(label: string | null): string | null {
   return name !== undefined && stream !== undefined && name !== '' && stream !== '' ? `${name}:${stream}` : null;
 }
 
-const PREFERENCE = ['redhat-csaf', 'redhat-securitydata', 'redhat-oval', 'osv:Red Hat', 'osv:AlmaLinux', 'osv:Rocky Linux', 'rocky-csaf'];
+const PREFERENCE = [
+  'redhat-csaf',
+  'redhat-vex',
+  'redhat-securitydata',
+  'redhat-oval',
+  'osv:Red Hat',
+  'osv:AlmaLinux',
+  'rocky-csaf',
+  'rocky-vex',
+  'osv:Rocky Linux',
+];
 
 export const redhatDriver: Driver = {
   family: 'redhat',
-  key: (p) => ({ name: p.name, version: p.evr }),
+  // Most RHEL-family data names binary RPMs; Red Hat's per-CVE data names source RPMs
+  // (vim, not vim-minimal): those rows are found through the binary's SOURCERPM.
+  keys: (p) => [
+    { name: p.name, version: p.evr, accepts: (row) => !isSourcePackageRow(row) },
+    // Without a known SOURCERPM the binary name is the best guess of the source name (sudo, polkit).
+    { name: p.sourceName ?? p.name, version: p.evr, accepts: isSourcePackageRow },
+  ],
   applies(row: MatchableRow, p: MatchPackage): boolean {
     return isOrdinaryChannel(row) && archApplies(row, p) && (row.moduleStream ?? null) === moduleStreamOf(p.modularityLabel);
   },
