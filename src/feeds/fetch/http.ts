@@ -8,8 +8,9 @@
  *   timeout while reading the body and an overall timeout per attempt; a size
  *   cap checked against `Content-Length` and again while streaming (also after
  *   `Content-Encoding` decoding, so a gzip bomb stops at the cap);
- * - retried with exponential backoff and jitter on network errors and timeouts,
- *   and on 408, 429 and 5xx, honouring `Retry-After`; other 4xx fail at once;
+ * - retried with exponential backoff and jitter on network errors, connect,
+ *   header and idle timeouts, and on 408, 429 and 5xx, honouring `Retry-After`;
+ *   other 4xx, TLS failures, the size cap and the overall timeout fail at once;
  * - proxied per `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (lower case first,
  *   as curl does; an https URL falls back to the HTTP proxy when only that is
  *   set, as undici's EnvHttpProxyAgent does). http URLs go to the proxy as
@@ -290,7 +291,8 @@ export function createHttpFetcher(opts: HttpFetcherOptions): Fetcher {
     if (e instanceof FetchError) return e;
     if (cancelled) return new FetchError('aborted', `download of ${redactUrl(url.href)} was cancelled`, { retryable: false, cause: e });
     if (timedOut) {
-      return new FetchError('timeout', `download of ${redactUrl(url.href)} did not complete within ${attemptTimeoutMs} ms`, { retryable: true, cause: e });
+      // not retried: a transfer this slow would be as slow again (and outlast the source's claim)
+      return new FetchError('timeout', `download of ${redactUrl(url.href)} did not complete within ${attemptTimeoutMs} ms`, { retryable: false, cause: e });
     }
     const code = errorCodeOf(e);
     const msg = messageOf(e);
