@@ -65,7 +65,8 @@ export class MatchJobsRepository {
   }
 
   async complete(id: string, worker: string): Promise<void> {
-    await this.db.updateTable('match_jobs').set({ state: 'done', finished_at: sql<Date>`now()`, locked_by: null, locked_until: null }).where('id', '=', id).where('locked_by', '=', worker).execute();
+    // locked_by stays: which process did the job.
+    await this.db.updateTable('match_jobs').set({ state: 'done', finished_at: sql<Date>`now()`, locked_until: null }).where('id', '=', id).where('locked_by', '=', worker).execute();
   }
 
   /** Back to pending for another try, or failed for good after `maxAttempts`. */
