@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   ERR_DATA_DIR_LOCKED: 'the data directory is in use by another process',
   ERR_SERVER_UNREACHABLE: 'the Mamori server could not be reached',
   ERR_DB_NOT_READY: 'database is not reachable or not migrated',
+  ERR_FEED_INVALID: 'feed document could not be parsed, or a feed file is unusable',
+  ERR_FEED_FETCH: 'a feed could not be downloaded',
+  ERR_BUNDLE_INVALID: 'feed bundle is malformed, tampered with or of an unknown version',
+  ERR_ARCHIVE_UNSAFE: 'archive refused: unsafe entry (path traversal, link) or too large (decompression bomb)',
   ERR_INTERNAL: 'internal error',
 } as const;
 

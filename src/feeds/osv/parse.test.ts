@@ -86,7 +86,7 @@ describe('parseOsv sad cases', () => {
     }
     expect(isAppError(thrown)).toBe(true);
     if (!isAppError(thrown)) return;
-    expect(thrown.code).toBe('ERR_VALIDATION');
+    expect(thrown.code).toBe('ERR_FEED_INVALID');
     expect(thrown.message).toMatch(/^failed to parse OSV document: /);
     expect(thrown.message).toMatch(text);
   };

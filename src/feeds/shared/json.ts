@@ -26,7 +26,7 @@ export function finiteNumber(v: unknown): number | null {
 
 /** The error every parser throws for a document that is not its format at all. */
 export function invalidDocument(sourceName: string, why: string, cause?: unknown): AppError {
-  return new AppError('ERR_VALIDATION', `failed to parse ${sourceName} document: ${why}`, {
+  return new AppError('ERR_FEED_INVALID', `failed to parse ${sourceName} document: ${why}`, {
     details: { feed: sourceName },
     ...(cause === undefined ? {} : { cause }),
   });

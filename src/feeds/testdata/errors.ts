@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { isAppError } from '../../errors.js';
 
-/** Asserts that `fn` throws the parsers' document error (`ERR_VALIDATION`) with a matching message. */
+/** Asserts that `fn` throws the parsers' document error (`ERR_FEED_INVALID`) with a matching message. */
 export function expectDocumentError(fn: () => unknown, text: RegExp): void {
   let thrown: unknown;
   try {
@@ -9,6 +9,6 @@ export function expectDocumentError(fn: () => unknown, text: RegExp): void {
   } catch (e) {
     thrown = e;
   }
-  expect(isAppError(thrown) && thrown.code).toBe('ERR_VALIDATION');
+  expect(isAppError(thrown) && thrown.code).toBe('ERR_FEED_INVALID');
   expect(thrown instanceof Error ? thrown.message : '').toMatch(text);
 }
