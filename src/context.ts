@@ -24,6 +24,7 @@ import { envOr } from './config.js';
 import { FleetRepository } from './db/repositories/fleet.repository.js';
 import { feedSyncSettingsFromEnv } from './feeds/fetch/config.js';
 import { FeedImportService } from './feeds/import/feed-import.service.js';
+import { FeedBundleService } from './feeds/bundle/bundle.service.js';
 import { createFeedSyncRunner, silentLogger } from './feeds/sync.js';
 
 export interface ContextOptions {
@@ -49,6 +50,7 @@ export function createContext(database: Database, opts: ContextOptions = {}): Co
   const clock = opts.clock ?? systemClock;
   const repos = createRepositories(database.db);
   const notify = { matchWork: (): void => undefined };
+  const feedImport = new FeedImportService(repos, clock);
   const deps: Omit<AppDeps, 'guards'> = {
     clock,
     auth: new AuthService(repos.users, clock),
@@ -58,6 +60,8 @@ export function createContext(database: Database, opts: ContextOptions = {}): Co
     }),
     matching: new MatchService(repos, clock),
     findings: new FindingsService(repos.findings, repos.hosts),
+    feeds: feedImport,
+    feedBundles: new FeedBundleService(repos, feedImport, clock),
     hosts: new HostsService(repos.hosts, clock, (opts.staleAfterHours ?? 48) * 3600_000),
     ready: async () => {
       try {
@@ -73,7 +77,6 @@ export function createContext(database: Database, opts: ContextOptions = {}): Co
   };
   // Feed sync (src/feeds/sync.ts): downloads the feeds the fleet needs into the feed import
   // service; `mamori serve` schedules it, POST /api/v1/feeds/sync runs it now.
-  const feedImport = new FeedImportService(repos, clock);
   deps.feedSync = createFeedSyncRunner({
     state: feedImport.state,
     importFiles: feedImport.importFiles,

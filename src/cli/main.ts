@@ -1,8 +1,9 @@
 /** The `mamori` command. */
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../errors.js';
-import { registerFeedsSyncCommand } from './commands/feeds-sync.js';
 import { registerFindingsCommand, registerVulnCommand } from './commands/findings.js';
+import { registerFeedsSyncCommand } from './commands/feeds-sync.js';
+import { registerFeedsCommand } from './commands/feeds.js';
 import { registerHostsCommand } from './commands/hosts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerMatchCommand(program);
   registerFindingsCommand(program);
   registerVulnCommand(program);
+  registerFeedsCommand(program);
   // after the other commands: `feeds sync` joins the `feeds` command when it exists
   registerFeedsSyncCommand(program);
   return program;

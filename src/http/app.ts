@@ -16,6 +16,8 @@ import { sha256Hex } from '../inventory/ingest.service.js';
 import type { RegistrationService } from '../inventory/registration.service.js';
 import type { FindingsService } from '../matching/findings.service.js';
 import type { FeedSyncRunner } from '../feeds/sync.js';
+import type { FeedBundleService } from '../feeds/bundle/bundle.service.js';
+import type { FeedImportService } from '../feeds/import/feed-import.service.js';
 import type { MatchService } from '../matching/match.service.js';
 import { createGuards, type Guards } from './auth.js';
 import { registerBodyHandling, type BodyLimits } from './body.js';
@@ -23,6 +25,7 @@ import { errorHandler, STATUS_BY_CODE } from './error-handler.js';
 import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { feedSyncRoutes } from './routes/feeds-sync.routes.js';
+import { feedRoutes } from './routes/feeds.routes.js';
 import { findingRoutes } from './routes/findings.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { hostRoutes } from './routes/hosts.routes.js';
@@ -39,6 +42,9 @@ export interface AppDeps {
   hosts: HostsService;
   matching: MatchService;
   findings: FindingsService;
+  /** The knowledge base: feed imports (files, paths), status, sync state. */
+  feeds: FeedImportService;
+  feedBundles: FeedBundleService;
   /** Online feed sync (absent where no sync is wired). */
   feedSync?: FeedSyncRunner;
   guards: Guards;
@@ -104,6 +110,7 @@ export async function buildApp(deps: Omit<AppDeps, 'guards'>, opts: BuildAppOpti
   matchRoutes(app, full);
   findingRoutes(app, full);
   feedSyncRoutes(app, full);
+  feedRoutes(app, full);
   await app.ready();
   return app;
 }

@@ -269,8 +269,9 @@ export class FeedBundleService {
             for await (const item of readMembers(path, { limits: this.limits, entries: wanted })) {
               if (item.kind === 'skip' || item.entry === null) continue;
               const meta = manifest.members[item.entry]!;
+              const data = item.data;
               // Checked again: the file could have changed since it was verified.
-              if (createHash('sha256').update(item.data).digest('hex') !== meta.sha256) {
+              if (createHash('sha256').update(data).digest('hex') !== meta.sha256) {
                 throw invalid(`${item.entry}: checksum changed after verification`);
               }
               files++;
@@ -282,7 +283,7 @@ export class FeedBundleService {
                 else await sink.addEnrichments(batch as never, item.entry!);
                 batch.length = 0;
               };
-              for (const { line } of lines(item.data.toString('utf8'))) {
+              for (const { line } of lines(data.toString('utf8'))) {
                 const r = parseRecord(meta.kind, line);
                 if (typeof r === 'string') throw invalid(`${item.entry}: ${r}`);
                 batch.push(r.kind === 'advisories' ? r.advisory : r.kind === 'affected' ? r.row : { enrichment: r.enrichment, updatedAt: r.updatedAt });
@@ -320,11 +321,12 @@ export class FeedBundleService {
       if (seen.has(item.entry)) throw invalid(`${path}: member ${item.entry} appears twice`);
       if (first && item.entry !== 'manifest.json') throw invalid(`${path}: the first member is ${item.entry}, not manifest.json`);
       first = false;
-      const sha256 = createHash('sha256').update(item.data).digest('hex');
+      const data = item.data;
+      const sha256 = createHash('sha256').update(data).digest('hex');
       if (item.entry === 'manifest.json') {
         let v: unknown;
         try {
-          v = JSON.parse(item.data.toString('utf8'));
+          v = JSON.parse(data.toString('utf8'));
         } catch (e) {
           throw invalid(`${path}: manifest.json is not valid JSON`, { cause: e instanceof Error ? e.message : String(e) });
         }
@@ -338,12 +340,12 @@ export class FeedBundleService {
       if (manifest === null) throw invalid(`${path}: no manifest.json`);
       const meta = manifest.members[item.entry];
       if (meta === undefined) throw invalid(`${path}: member ${item.entry} is not in the manifest`);
-      if (meta.sha256 !== sha256 || meta.bytes !== item.data.length) {
+      if (meta.sha256 !== sha256 || meta.bytes !== data.length) {
         throw invalid(`${path}: member ${item.entry} does not match its checksum in the manifest (tampered or damaged)`, { member: item.entry });
       }
       // Every record must have its shape before anything is loaded.
       let records = 0;
-      for (const { n, line } of lines(item.data.toString('utf8'))) {
+      for (const { n, line } of lines(data.toString('utf8'))) {
         const r = parseRecord(meta.kind, line);
         if (typeof r === 'string') throw invalid(`${path}: ${item.entry} line ${n}: ${r}`);
         records++;

@@ -61,6 +61,33 @@ export interface Member {
   data: Buffer;
 }
 
+/**
+ * A file (plain, or a lone `.gz`/`.bz2`) larger than STREAM_ABOVE, from
+ * `readMembersOrStreams`: read through `open()` (a streaming parser can take a document
+ * bigger than a string can hold), or into memory with `streamBytes` (up to maxEntryBytes).
+ */
+export interface StreamedMember {
+  kind: 'stream';
+  name: string;
+  path: string;
+  entry: string | null;
+  /** Its first HEAD_BYTES bytes (format detection). */
+  head: Buffer;
+  /** Its bytes (decompressed, under the same limits); may be called more than once. */
+  open(): Readable;
+}
+
+/** Bytes of a member kept for format detection. */
+export const HEAD_BYTES = 64 * 1024;
+
+/** With `readMembersOrStreams`, files above this are streamed rather than read whole. */
+export const STREAM_ABOVE = 128 * MiB;
+
+/** A streamed member's bytes in memory (up to `max`). */
+export function streamBytes(m: StreamedMember, max: number = DEFAULT_ARCHIVE_LIMITS.maxEntryBytes): Promise<Buffer> {
+  return collect(m.open(), max, m.name);
+}
+
 export interface Skipped {
   kind: 'skip';
   name: string;
@@ -124,7 +151,16 @@ const ARCHIVE_SUFFIX = /\.(zip|tar|tgz|tar\.gz|tar\.bz2|tbz2|gz|bz2)$/i;
  * directories are skipped), a zip, a tar (optionally gzip/bzip2 compressed), or a single
  * gzip/bzip2-compressed file.
  */
-export async function* readMembers(path: string, opts: ReadOptions = {}): AsyncGenerator<MemberItem> {
+export function readMembers(path: string, opts: ReadOptions = {}): AsyncGenerator<MemberItem> {
+  return read(path, opts, false) as AsyncGenerator<MemberItem>;
+}
+
+/** Like `readMembers`, but files larger than STREAM_ABOVE come as a `StreamedMember`. */
+export function readMembersOrStreams(path: string, opts: ReadOptions = {}): AsyncGenerator<MemberItem | StreamedMember> {
+  return read(path, opts, true);
+}
+
+async function* read(path: string, opts: ReadOptions, streams: boolean): AsyncGenerator<MemberItem | StreamedMember> {
   const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...opts.limits };
   let st;
   try {
@@ -133,7 +169,7 @@ export async function* readMembers(path: string, opts: ReadOptions = {}): AsyncG
     throw new AppError('ERR_NOT_FOUND', `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   if (st.isDirectory()) {
-    yield* readDirectory(path, opts);
+    yield* readDirectory(path, opts, streams);
     return;
   }
   if (!st.isFile()) {
@@ -150,15 +186,30 @@ export async function* readMembers(path: string, opts: ReadOptions = {}): AsyncG
       return;
     case 'gzip':
     case 'bzip2':
-      yield* readCompressed(path, kind, limits, opts.entries);
+      yield* readCompressed(path, kind, limits, opts.entries, streams);
       return;
     case 'plain': {
-      if (st.size > limits.maxEntryBytes) {
-        throw new AppError('ERR_FEED_INVALID', `${path} is ${st.size} bytes, more than a feed document may have (${limits.maxEntryBytes})`);
+      const max = streams ? limits.maxTotalBytes : limits.maxEntryBytes;
+      if (st.size > max) throw new AppError('ERR_FEED_INVALID', `${path} is ${st.size} bytes, more than a feed file may have (${max})`);
+      if (!streams || st.size <= STREAM_ABOVE) {
+        yield { kind: 'member', name: path, path, entry: null, data: await readFile(path) };
+        return;
       }
-      yield { kind: 'member', name: path, path, entry: null, data: await readFile(path) };
+      const head = await readHeadOfFile(path);
+      yield { kind: 'stream', name: path, path, entry: null, head, open: () => createReadStream(path) };
       return;
     }
+  }
+}
+
+async function readHeadOfFile(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await fh.read(head, 0, HEAD_BYTES, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -173,7 +224,7 @@ async function sniffFile(path: string): Promise<Kind> {
   }
 }
 
-async function* readDirectory(dir: string, opts: ReadOptions): AsyncGenerator<MemberItem> {
+async function* readDirectory(dir: string, opts: ReadOptions, streams: boolean): AsyncGenerator<MemberItem | StreamedMember> {
   // An entry filter names archive entries; files found in a directory are read whole.
   const { entries: _only, ...fileOpts } = opts;
   const entries = await readdir(dir, { withFileTypes: true });
@@ -181,9 +232,9 @@ async function* readDirectory(dir: string, opts: ReadOptions): AsyncGenerator<Me
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      yield* readDirectory(p, fileOpts);
+      yield* readDirectory(p, fileOpts, streams);
     } else if (e.isFile()) {
-      yield* readMembers(p, fileOpts);
+      yield* read(p, fileOpts, streams);
     } else if (e.isSymbolicLink()) {
       let target;
       try {
@@ -192,7 +243,7 @@ async function* readDirectory(dir: string, opts: ReadOptions): AsyncGenerator<Me
         yield { kind: 'skip', name: p, path: p, entry: null, reason: 'dangling symbolic link' };
         continue;
       }
-      if (target.isFile()) yield* readMembers(p, fileOpts);
+      if (target.isFile()) yield* read(p, fileOpts, streams);
       else yield { kind: 'skip', name: p, path: p, entry: null, reason: 'symbolic link to a directory (not followed)' };
     } else {
       yield { kind: 'skip', name: p, path: p, entry: null, reason: 'not a regular file' };
@@ -377,7 +428,8 @@ async function* readCompressed(
   kind: 'gzip' | 'bzip2',
   limits: ArchiveLimits,
   only: ReadonlySet<string> | undefined,
-): AsyncGenerator<MemberItem> {
+  streams: boolean,
+): AsyncGenerator<MemberItem | StreamedMember> {
   // Peek at the first 512 decompressed bytes: a tar inside, or a single file?
   const peekStream = decompress(path, kind, limits, limits.maxTotalBytes);
   let head: Buffer;
@@ -397,10 +449,38 @@ async function* readCompressed(
     yield { kind: 'skip', name, path, entry, reason: 'archive inside an archive (not opened)' };
     return;
   }
-  const data = await collect(decompress(path, kind, limits, limits.maxEntryBytes), limits.maxEntryBytes, name).catch((e: unknown) => {
+  if (!streams) {
+    const data = await collect(decompress(path, kind, limits, limits.maxEntryBytes), limits.maxEntryBytes, name).catch((e: unknown) => {
+      throw corrupt(path, e);
+    });
+    yield { kind: 'member', name, path, entry, data };
+    return;
+  }
+  // Small enough: in memory. Larger (a whole OVAL stream): decompressed again on demand.
+  const stream = decompress(path, kind, limits, limits.maxTotalBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let whole = true;
+  try {
+    for await (const c of stream as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > STREAM_ABOVE) {
+        whole = false;
+        break;
+      }
+      chunks.push(c);
+    }
+  } catch (e) {
     throw corrupt(path, e);
-  });
-  yield { kind: 'member', name, path, entry, data };
+  } finally {
+    stream.destroy();
+  }
+  const data = Buffer.concat(chunks);
+  if (whole) {
+    yield { kind: 'member', name, path, entry, data };
+    return;
+  }
+  yield { kind: 'stream', name, path, entry, head: data.subarray(0, HEAD_BYTES), open: () => decompress(path, kind, limits, limits.maxTotalBytes) };
 }
 
 async function readHead(stream: Readable, n: number, path: string): Promise<Buffer> {

@@ -7,9 +7,9 @@ import type { Clock } from '../../clock.js';
 import type { FeedSourceRecord, FeedsRepository, ImportRecord } from '../../db/repositories/feeds.repository.js';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
 import type { FeedStateStore, ImportFiles, ImportSummary } from '../sync-types.js';
-import { readMembers, type ArchiveLimits } from './archive.js';
+import { readMembersOrStreams, streamBytes, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
 import { DbFeedStateStore } from './feed-state-store.js';
-import { defaultFormatOf, detectFormat, SOURCES, sourceKindOf, type FeedFormat } from './formats.js';
+import { defaultFormatOf, detectHead, SOURCES, sourceKindOf, type FeedFormat } from './formats.js';
 import { ProblemLog, RecordSink, type ImportProblem } from './record-sink.js';
 
 export interface FeedImportRepos {
@@ -71,6 +71,7 @@ function fileError(file: string, format: FeedFormat, e: unknown): AppError {
 export class FeedImportService {
   readonly state: FeedStateStore;
   private readonly limits: Partial<ArchiveLimits>;
+  private readonly maxEntryBytes: number;
 
   constructor(
     private readonly repos: FeedImportRepos,
@@ -79,6 +80,7 @@ export class FeedImportService {
   ) {
     this.state = new DbFeedStateStore(repos.feeds, opts.claimLeaseMs);
     this.limits = opts.limits ?? {};
+    this.maxEntryBytes = this.limits.maxEntryBytes ?? DEFAULT_ARCHIVE_LIMITS.maxEntryBytes;
   }
 
   /**
@@ -99,13 +101,13 @@ export class FeedImportService {
       let files = 0;
       for (const input of inputs) {
         const opts = input.entries === undefined ? { limits: this.limits } : { limits: this.limits, entries: input.entries };
-        for await (const item of readMembers(input.path, opts)) {
+        for await (const item of readMembersOrStreams(input.path, opts)) {
           if (item.kind === 'skip') {
             sink.problems.add(item.name, '-', `not imported: ${item.reason}`);
             continue;
           }
           files++;
-          const d = detectFormat(item.data);
+          const d = item.kind === 'member' ? detectHead(item.data, item.data) : detectHead(item.head, null);
           let format: FeedFormat;
           if ('skip' in d) {
             // Not recognizable: a truncated or broken download of this source. Its parser says what is wrong.
@@ -118,7 +120,9 @@ export class FeedImportService {
           }
           let result;
           try {
-            result = format.parse(item.data);
+            if (item.kind === 'member') result = format.parse(item.data, item.name);
+            else if (format.parseStream !== undefined) result = await format.parseStream(item.open(), item.name);
+            else result = format.parse(await streamBytes(item, this.maxEntryBytes), item.name);
           } catch (e) {
             throw fileError(item.name, format, e);
           }
@@ -143,12 +147,12 @@ export class FeedImportService {
     const groups = new Map<string, Map<string, Set<string> | null>>();
     const skipped: { file: string; reason: string }[] = [];
     for (const path of paths) {
-      for await (const item of readMembers(path, { limits: this.limits })) {
+      for await (const item of readMembersOrStreams(path, { limits: this.limits })) {
         if (item.kind === 'skip') {
           skipped.push({ file: item.name, reason: item.reason });
           continue;
         }
-        const d = detectFormat(item.data);
+        const d = item.kind === 'member' ? detectHead(item.data, item.data) : detectHead(item.head, null);
         if ('skip' in d) {
           skipped.push({ file: item.name, reason: d.skip });
           continue;
