@@ -123,7 +123,7 @@ function tarOf(entries: { header: Parameters<tar.Pack['entry']>[0]; body?: strin
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
     pack.on('end', () => {
       resolve(Buffer.concat(chunks));
     });
