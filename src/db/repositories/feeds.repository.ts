@@ -114,15 +114,25 @@ export function versionKey(date: string | null | undefined): string {
   return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
 }
 
+/** JSON with object keys sorted: what a value hashes as, whether it came from a parser or from jsonb (which reorders keys). */
+function canonical(v: unknown): string {
+  if (v === undefined) return 'null';
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+}
+
 function advisoryContent(a: Advisory): string {
-  return json([
+  return canonical([
     a.id, a.cves, a.relatedIds, a.title, a.description, a.severity.normalized, a.severity.vendor,
     a.cvss, a.published, a.modified, a.withdrawn, a.references,
   ]);
 }
 
 function affectedContent(p: AffectedPackage): string {
-  return json([
+  return canonical([
     p.advisoryId, p.distro, p.release, p.channel, p.packageName, p.binaryNames, p.moduleStream, p.arch,
     p.scheme, p.ranges, p.versions, p.status, p.severity?.normalized ?? null, p.severity?.vendor ?? null, p.note,
   ]);
