@@ -41,7 +41,7 @@ function services(db: Database, at: string): { imports: FeedImportService; bundl
 }
 
 /** Everything an import writes that must survive the trip, in a stable order. */
-async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
+async function snapshot(db: Database): Promise<{ advisories: unknown[]; affected: unknown[]; enrichments: unknown[]; sources: unknown[]; keys: unknown[] }> {
   const q = async (text: string) => (await sql.raw<Record<string, unknown>>(text).execute(db.db)).rows;
   return {
     advisories: await q('select * from advisories order by source, id'),
