@@ -14,6 +14,7 @@ type Globals = { dataDir?: string; databaseUrl?: string };
 
 interface SummaryView {
   sourceId: string;
+  kind: 'advisories' | 'enrichments';
   advisories: number;
   affected: number;
   enrichments: number;
@@ -55,9 +56,10 @@ function printResults(results: SourceResultView[], verbose: boolean): void {
   for (const r of results) {
     if (r.ok && r.summary !== null) {
       const s = r.summary;
-      const what = s.enrichments > 0 || (s.advisories === 0 && s.affected === 0) ? `${s.enrichments} enrichments` : `${s.advisories} advisories, ${s.affected} affected rows`;
+      const what = s.kind === 'enrichments' ? `${s.enrichments} enrichments` : `${s.advisories} advisories, ${s.affected} affected rows`;
+      const change = !s.changed ? 'unchanged' : s.kind === 'enrichments' ? 'updated' : `${s.changedKeys} package keys changed`;
       process.stdout.write(
-        `${r.sourceId}: ${what} from ${s.files} files; ${s.changed ? `${s.changedKeys} package keys changed` : 'unchanged'}` +
+        `${r.sourceId}: ${what} from ${s.files} files; ${change}` +
           `${s.problemCount > 0 ? `; ${s.problemCount} problems` : ''}\n`,
       );
       const shown = verbose ? s.problems : s.problems.slice(0, 5);

@@ -19,6 +19,7 @@ export interface FeedImportRepos {
 
 /** What one source's import did. `problems` holds the first FEED_PROBLEMS_STORED; `problemCount` is the total. */
 export interface FeedImportSummary extends ImportSummary {
+  kind: 'advisories' | 'enrichments';
   problems: ImportProblem[];
   problemCount: number;
   /** Files (or archive members) read. */
@@ -242,6 +243,7 @@ export class FeedImportService {
         if (finish !== undefined) await finish(feeds);
         return {
           sourceId,
+          kind,
           advisories: applied.advisories,
           affected: applied.affected,
           enrichments: applied.enrichments,

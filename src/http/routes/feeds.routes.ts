@@ -25,6 +25,7 @@ const SourceStatusSchema = Type.Object({
 
 const SummarySchema = Type.Object({
   sourceId: Type.String(),
+  kind: Type.Union([Type.Literal('advisories'), Type.Literal('enrichments')]),
   advisories: Type.Integer(),
   affected: Type.Integer(),
   enrichments: Type.Integer(),
@@ -72,6 +73,7 @@ const ServerPath = Type.String({ minLength: 1, maxLength: 4096, description: 'a 
 function summaryView(s: FeedImportSummary): typeof SummarySchema.static {
   return {
     sourceId: s.sourceId,
+    kind: s.kind,
     advisories: s.advisories,
     affected: s.affected,
     enrichments: s.enrichments,
