@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Repositories } from '../db/repositories/index.js';
+import type { HostMatchState } from '../db/repositories/matching.repository.js';
 import type { HostRow } from '../db/schema.js';
 import type { OsInfo } from '../domain/inventory.js';
 import { toStoredPackages } from '../inventory/ingest.service.js';
@@ -14,9 +15,17 @@ import { parseInventoryJson } from '../inventory/parse-document.js';
 import { driverFor } from './drivers/index.js';
 import { isKernelPackage } from './kernel.js';
 import { matchHost } from './match.js';
-import { reconcileFindings } from './reconcile.js';
+import { reconcileFindings, type FindingChange } from './reconcile.js';
 import { resolveTarget } from './release.js';
 import type { Finding, MatchTarget, MatchableRow } from './types.js';
+
+/** Hosts matched per transaction by feed updates and reconciliation. */
+const BATCH = 20;
+
+export interface HostScope {
+  hostId: string;
+  scope: 'all' | readonly string[];
+}
 
 export interface HostMatchSummary {
   hostId: string;
@@ -82,50 +91,113 @@ export class MatchService {
    * Matches one host: `'all'` of its packages, or only the packages with these
    * binary names (what a report changed, or what a feed update touched).
    */
-  async matchStoredHost(hostId: string, scope: 'all' | readonly string[], cause: string, cache?: RowCache): Promise<HostMatchSummary> {
+  async matchStoredHost(hostId: string, scope: 'all' | readonly string[], cause: string): Promise<HostMatchSummary> {
+    const [summary] = await this.matchStoredHosts([{ hostId, scope }], cause, new Map());
+    return summary ?? { hostId, status: 'ok', opened: 0, resolved: 0, reopened: 0, updated: 0 };
+  }
+
+  /**
+   * Matches a batch of hosts in one transaction with their rows locked (so
+   * concurrent jobs of one host serialise), reading and writing with a few
+   * set-based statements for the whole batch.
+   */
+  async matchStoredHosts(batch: readonly HostScope[], cause: string, caches: Map<string, RowCache>): Promise<HostMatchSummary[]> {
     return this.repos.transaction(async (tx) => {
-      const host = await tx.matching.lockHost(hostId);
-      const summary: HostMatchSummary = { hostId, status: 'ok', opened: 0, resolved: 0, reopened: 0, updated: 0 };
-      if (host === undefined) return summary;
       const now = this.clock.now();
-      const os = osOf(host);
-      const t = os === null ? { supported: false as const, reason: 'no inventory yet' } : resolveTarget(os);
-      if (!t.supported) {
-        await tx.matching.saveHostMatch(hostId, { distro: null, release: null, status: 'unsupported', note: t.reason, endOfLife: null, rebootRequired: false, at: now });
-        return { ...summary, status: 'unsupported' };
+      const scopes = new Map(batch.map((b) => [b.hostId, b.scope] as const));
+      const hosts = await tx.matching.lockHosts([...scopes.keys()]);
+      const summaries: HostMatchSummary[] = [];
+      const states: (HostMatchState & { hostId: string })[] = [];
+      const targets = new Map<string, MatchTarget>();
+      for (const host of hosts) {
+        const os = osOf(host);
+        const t = os === null ? { supported: false as const, reason: 'no inventory yet' } : resolveTarget(os);
+        if (t.supported) {
+          targets.set(host.id, t.target);
+          continue;
+        }
+        states.push({ hostId: host.id, distro: null, release: null, status: 'unsupported', note: t.reason, endOfLife: null, rebootRequired: false, counts: host.finding_counts, at: now });
+        summaries.push({ hostId: host.id, status: 'unsupported', opened: 0, resolved: 0, reopened: 0, updated: 0 });
       }
-      const target = t.target;
-      const rows = cache !== undefined && cache.distro === target.distro && cache.release === target.release ? cache : new RowCache(target.distro, target.release);
-      let packages = await tx.matching.packages(hostId, scope === 'all' ? null : scope);
-      // Which kernel runs decides which kernel packages count: match a kernel package only with all of them.
-      if (scope !== 'all' && scope.some((n) => isKernelPackage(target.scheme, n))) {
-        const kernels = (await tx.matching.packages(hostId, null)).filter((p) => isKernelPackage(target.scheme, p.name));
-        const have = new Set(packages.map((p) => `${p.name}\u0000${p.arch}\u0000${p.evr}`));
-        packages = [...packages, ...kernels.filter((p) => !have.has(`${p.name}\u0000${p.arch}\u0000${p.evr}`))];
+
+      // What to read: whole hosts, or the union of the partial scopes (filtered per host below).
+      const whole = [...targets.keys()].filter((id) => scopes.get(id) === 'all');
+      const partial = [...targets.keys()].filter((id) => scopes.get(id) !== 'all');
+      const names = new Set<string>();
+      let kernels = false;
+      for (const id of partial) {
+        for (const n of scopes.get(id) as readonly string[]) {
+          names.add(n);
+          if (isKernelPackage(targets.get(id)!.scheme, n)) kernels = true;
+        }
       }
-      const driver = driverFor(target.family);
-      const rowsByName = await rows.get(tx, packages.flatMap((p) => driver.keys(p).map((k) => k.name)));
-      const result = matchHost({ target, kernelRelease: host.kernel_release, packages }, rowsByName);
-      const stored = await tx.matching.findings(hostId, scope === 'all' ? null : [...new Set([...scope, ...packages.map((p) => p.name)])]);
-      const installed = new Map(packages.map((p) => [`${p.name}\u0000${p.arch}`, p.evr] as const));
-      const changes = reconcileFindings(stored, result.findings, installed);
-      await tx.matching.applyChanges(hostId, changes, now, cause);
-      await tx.matching.saveHostMatch(hostId, {
-        distro: target.distro,
-        release: target.release,
-        status: 'ok',
-        note: null,
-        endOfLife: target.endOfLife,
-        rebootRequired: scope === 'all' ? result.rebootRequired : undefined,
-        at: now,
-      });
-      for (const c of changes) {
-        if (c.kind === 'open') summary.opened++;
-        else if (c.kind === 'resolve') summary.resolved++;
-        else if (c.kind === 'reopen') summary.reopened++;
-        else summary.updated++;
+      const packages = new Map([...(await tx.matching.packagesOf(whole, null)), ...(await tx.matching.packagesOf(partial, [...names], kernels))]);
+      const stored = new Map([...(await tx.matching.findingsOf(whole, null)), ...(await tx.matching.findingsOf(partial, [...names]))]);
+
+      const changes: (FindingChange & { hostId: string })[] = [];
+      for (const [hostId, target] of targets) {
+        const scope = scopes.get(hostId)!;
+        const host = hosts.find((h) => h.id === hostId)!;
+        let pkgs = packages.get(hostId) ?? [];
+        let mine = stored.get(hostId) ?? [];
+        let only: Set<string> | undefined;
+        if (scope !== 'all') {
+          // Which kernel runs decides which kernel packages count: they come along, but only the scope is evaluated.
+          only = new Set(scope);
+          pkgs = pkgs.filter((p) => only!.has(p.name) || isKernelPackage(target.scheme, p.name));
+          mine = mine.filter((f) => only!.has(f.package));
+        }
+        const key = `${target.distro}\u0000${target.release}`;
+        let cache = caches.get(key);
+        if (cache === undefined) {
+          cache = new RowCache(target.distro, target.release);
+          caches.set(key, cache);
+        }
+        const driver = driverFor(target.family);
+        const evaluated = only === undefined ? pkgs : pkgs.filter((p) => only.has(p.name));
+        const rowsByName = await cache.get(tx, evaluated.flatMap((p) => driver.keys(p).map((k) => k.name)));
+        const result = matchHost({ target, kernelRelease: host.kernel_release, packages: pkgs, ...(only === undefined ? {} : { only }) }, rowsByName);
+        const installed = new Map(evaluated.map((p) => [`${p.name}\u0000${p.arch}`, p.evr] as const));
+        const summary: HostMatchSummary = { hostId, status: 'ok', opened: 0, resolved: 0, reopened: 0, updated: 0 };
+        // Open findings by severity, kept up to date from the changes (no recount).
+        const tally = new Map(Object.entries(host.finding_counts));
+        const bump = (severity: string, d: number): void => {
+          tally.set(severity, (tally.get(severity) ?? 0) + d);
+        };
+        const before = new Map(mine.map((f) => [f.id, f] as const));
+        for (const c of reconcileFindings(mine, result.findings, installed)) {
+          changes.push({ ...c, hostId });
+          if (c.kind === 'open') {
+            summary.opened++;
+            bump(c.finding.severity, 1);
+          } else if (c.kind === 'resolve') {
+            summary.resolved++;
+            bump(before.get(c.id)!.severity, -1);
+          } else if (c.kind === 'reopen') {
+            summary.reopened++;
+            bump(c.finding.severity, 1);
+          } else {
+            summary.updated++;
+            bump(before.get(c.id)!.severity, -1);
+            bump(c.finding.severity, 1);
+          }
+        }
+        summaries.push(summary);
+        states.push({
+          hostId,
+          distro: target.distro,
+          release: target.release,
+          status: 'ok',
+          note: null,
+          endOfLife: target.endOfLife,
+          rebootRequired: scope === 'all' ? result.rebootRequired : undefined,
+          counts: Object.fromEntries([...tally].filter(([, n]) => n !== 0)),
+          at: now,
+        });
       }
-      return summary;
+      await tx.matching.applyChanges(changes, now, cause);
+      await tx.matching.saveHostMatches(states);
+      return summaries;
     });
   }
 
@@ -136,13 +208,15 @@ export class MatchService {
     return this.matchStoredHost(hostId, names, `inventory ${inventoryId}`);
   }
 
-  /** After a feed import: the hosts that have packages under the changed (release, package) keys. */
+  /** After a feed import: the hosts that have packages under the changed (release, package) keys, in batches. */
   async matchFeedChanges(fromId: string, toId: string): Promise<HostMatchSummary[]> {
     const out: HostMatchSummary[] = [];
     for (const group of (await this.repos.matching.feedKeyChanges(fromId, toId)).values()) {
-      const cache = new RowCache(group.distro, group.release);
-      for (const h of await this.repos.matching.hostsWithPackages(group.distro, group.release, group.names)) {
-        out.push(await this.matchStoredHost(h.hostId, h.packageNames, 'feed update', cache));
+      const caches = new Map<string, RowCache>();
+      const hosts = await this.repos.matching.hostsWithPackages(group.distro, group.release, group.names);
+      for (let i = 0; i < hosts.length; i += BATCH) {
+        const batch = hosts.slice(i, i + BATCH).map((h) => ({ hostId: h.hostId, scope: h.packageNames }));
+        out.push(...(await this.matchStoredHosts(batch, 'feed update', caches)));
       }
     }
     return out;
@@ -152,15 +226,10 @@ export class MatchService {
   async reconcileAll(): Promise<HostMatchSummary[]> {
     const caches = new Map<string, RowCache>();
     const out: HostMatchSummary[] = [];
-    for (const hostId of await this.repos.matching.allHostIds()) {
-      const host = await this.repos.matching.lockHost(hostId);
-      const key = `${host?.match_distro ?? ''}\u0000${host?.match_release ?? ''}`;
-      let cache = caches.get(key);
-      if (cache === undefined && host?.match_distro !== undefined && host.match_distro !== null && host.match_release !== null) {
-        cache = new RowCache(host.match_distro, host.match_release);
-        caches.set(key, cache);
-      }
-      out.push(await this.matchStoredHost(hostId, 'all', 'reconciliation', cache));
+    const hosts = await this.repos.matching.allHosts();
+    for (let i = 0; i < hosts.length; i += BATCH) {
+      const batch = hosts.slice(i, i + BATCH).map((h) => ({ hostId: h.id, scope: 'all' as const }));
+      out.push(...(await this.matchStoredHosts(batch, 'reconciliation', caches)));
     }
     return out;
   }

@@ -52,7 +52,7 @@ export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string,
   const problems: string[] = [];
 
   for (const p of kernel.packages) {
-    if (p.unparsedReason !== null) continue;
+    if (p.unparsedReason !== null || (input.only !== undefined && !input.only.has(p.name))) continue;
     const keys = driver.keys(p);
     const byVuln = new Map<string, Verdict[]>();
     for (const key of keys) for (const row of rowsByName.get(key.name) ?? []) {

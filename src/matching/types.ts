@@ -67,6 +67,11 @@ export interface HostMatchInput {
   target: MatchTarget;
   kernelRelease: string | null;
   packages: readonly MatchPackage[];
+  /**
+   * Evaluate only packages with these names; the others are there to tell which
+   * kernel runs (a partial re-match of one kernel package). All when absent.
+   */
+  only?: ReadonlySet<string>;
 }
 
 export interface MatchPackage {

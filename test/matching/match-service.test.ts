@@ -106,7 +106,7 @@ describe.skipIf(!HAS_SHARED_DATA)('matching stored hosts', () => {
     const t = resolveTarget({ id: 'almalinux', idLike: [], versionId: '8.9', codename: null, name: '', prettyName: '' });
     if (!t.supported) throw new Error('unsupported');
     const rows = await ctx.repos.matching.rows('almalinux', '8', null);
-    const packages = await ctx.repos.matching.packages(hostId, null);
+    const packages = (await ctx.repos.matching.packagesOf([hostId], null)).get(hostId) ?? [];
     const pure = matchHost({ target: t.target, kernelRelease: null, packages }, indexRowsByName(rows)).findings;
     expect(stored.map((f) => `${f.vulnerability} ${f.package_name}`).sort()).toEqual(pure.map((f) => `${f.vulnerability} ${f.package}`).sort());
     const host = await db.db.selectFrom('hosts').select(['match_status', 'match_distro', 'match_release', 'finding_counts', 'last_matched_at']).where('id', '=', hostId).executeTakeFirstOrThrow();
@@ -199,6 +199,12 @@ describe.skipIf(!HAS_SHARED_DATA)('matching stored hosts', () => {
       }
     }
     const incremental = await snapshot();
+    // The hosts' counts by severity (kept up to date from each change) equal a recount.
+    const recount = await db.db.selectFrom('findings').select(['host_id', 'severity', (eb) => eb.fn.countAll<string>().as('n')]).where('state', '=', 'open').groupBy(['host_id', 'severity']).execute();
+    for (const h of await db.db.selectFrom('hosts').select(['id', 'finding_counts']).execute()) {
+      const want = Object.fromEntries(recount.filter((r) => r.host_id === h.id).map((r) => [r.severity, Number(r.n)]));
+      expect(h.finding_counts).toEqual(want);
+    }
     const summaries = await ctx.deps.matching.reconcileAll();
     expect(summaries.filter((s) => s.opened + s.resolved + s.reopened + s.updated > 0)).toEqual([]);
     expect(await snapshot()).toEqual(incremental);

@@ -59,6 +59,8 @@ export interface HostMatchState {
   note: string | null;
   endOfLife: string | null;
   rebootRequired: boolean | undefined;
+  /** Open findings by severity. */
+  counts: Record<string, number>;
   at: Date;
 }
 
@@ -79,20 +81,33 @@ export class MatchingRepository {
     return r.rows.map(toRow);
   }
 
-  async lockHost(hostId: string): Promise<HostRow | undefined> {
-    return this.db.selectFrom('hosts').selectAll().where('id', '=', hostId).forUpdate().executeTakeFirst();
+  /** Reads and locks these hosts' rows until the transaction ends (in id order, so concurrent batches cannot deadlock). */
+  async lockHosts(hostIds: readonly string[]): Promise<HostRow[]> {
+    if (hostIds.length === 0) return [];
+    return this.db.selectFrom('hosts').selectAll().where('id', 'in', hostIds).orderBy('id').forUpdate().execute();
   }
 
-  /** The host's packages whose binary name is in `names` (all when null). */
-  async packages(hostId: string, names: readonly string[] | null): Promise<MatchPackage[]> {
-    if (names !== null && names.length === 0) return [];
-    const r = await sql<{ j: string }>`
-      select coalesce(json_agg(json_build_array(name, arch, evr, source_name, source_version, modularity_label, unparsed_reason))::text, '[]') as j
+  /**
+   * Packages of these hosts, by host: all of them (`names` null), or those whose
+   * binary name is in `names`, plus every kernel package when `withKernels`.
+   */
+  async packagesOf(hostIds: readonly string[], names: readonly string[] | null, withKernels = false): Promise<Map<string, MatchPackage[]>> {
+    const out = new Map<string, MatchPackage[]>();
+    if (hostIds.length === 0 || (names !== null && names.length === 0 && !withKernels)) return out;
+    const r = await sql<{ host_id: string; j: string }>`
+      select host_id, json_agg(json_build_array(name, arch, evr, source_name, source_version, modularity_label, unparsed_reason))::text as j
       from host_packages
-      where host_id = ${hostId}
-        ${names === null ? sql`` : sql`and name = any(${names}::text[])`}`.execute(this.db);
-    const rows = JSON.parse(r.rows[0]?.j ?? '[]') as [string, string, string, string | null, string | null, string | null, string | null][];
-    return rows.map((x) => ({ name: x[0], arch: x[1], evr: x[2], sourceName: x[3], sourceVersion: x[4], modularityLabel: x[5], unparsedReason: x[6] }));
+      where host_id = any(${hostIds}::uuid[])
+        ${names === null ? sql`` : sql`and (name = any(${names}::text[]) ${withKernels ? sql`or name like 'kernel%' or name like 'linux-%'` : sql``})`}
+      group by host_id`.execute(this.db);
+    for (const row of r.rows) {
+      const rows = JSON.parse(row.j) as [string, string, string, string | null, string | null, string | null, string | null][];
+      out.set(
+        row.host_id,
+        rows.map((x) => ({ name: x[0], arch: x[1], evr: x[2], sourceName: x[3], sourceVersion: x[4], modularityLabel: x[5], unparsedReason: x[6] })),
+      );
+    }
+    return out;
   }
 
   /** Binary package names changed by one inventory (added, removed or new version). */
@@ -101,121 +116,121 @@ export class MatchingRepository {
     return rows.map((r) => r.name);
   }
 
-  /** Stored findings of a host for these binary package names (all when null). */
-  async findings(hostId: string, packageNames: readonly string[] | null): Promise<StoredFinding[]> {
-    let q = this.db
-      .selectFrom('findings')
-      .select(['id', 'vulnerability', 'package_name', 'arch', 'state', 'installed_version', 'fixed_version', 'fix_state', 'advisories', 'sources', 'severity'])
-      .where('host_id', '=', hostId);
-    if (packageNames !== null) {
-      if (packageNames.length === 0) return [];
-      q = q.where('package_name', '=', sql<string>`any(${packageNames as string[]}::text[])`);
+  /** Stored findings of these hosts, by host, for these binary package names (all when null). */
+  async findingsOf(hostIds: readonly string[], packageNames: readonly string[] | null): Promise<Map<string, StoredFinding[]>> {
+    const out = new Map<string, StoredFinding[]>();
+    if (hostIds.length === 0 || (packageNames !== null && packageNames.length === 0)) return out;
+    const r = await sql<{ host_id: string; j: string }>`
+      select h.id as host_id, f.j
+      from unnest(${hostIds}::uuid[]) as h(id)
+      cross join lateral (
+        select json_agg(json_build_array(id, vulnerability, package_name, arch, state, installed_version, fixed_version,
+                                         fix_state, advisories, sources, severity))::text as j
+        from findings
+        where host_id = h.id
+          ${packageNames === null ? sql`` : sql`and package_name = any(${packageNames}::text[])`}
+      ) as f
+      where f.j is not null`.execute(this.db);
+    for (const row of r.rows) {
+      const rows = JSON.parse(row.j) as [string, string, string, string, 'open' | 'resolved', string, string | null, StoredFinding['fixState'], string[], string[], Severity][];
+      out.set(
+        row.host_id,
+        rows.map((x) => ({
+          id: x[0],
+          vulnerability: x[1],
+          package: x[2],
+          arch: x[3],
+          state: x[4],
+          installedVersion: x[5],
+          fixedVersion: x[6],
+          fixState: x[7],
+          advisories: x[8],
+          sources: x[9],
+          severity: x[10],
+        })),
+      );
     }
-    const rows = await q.execute();
-    return rows.map((r) => ({
-      id: r.id,
-      vulnerability: r.vulnerability,
-      package: r.package_name,
-      arch: r.arch,
-      state: r.state,
-      installedVersion: r.installed_version,
-      fixedVersion: r.fixed_version,
-      fixState: r.fix_state,
-      advisories: r.advisories,
-      sources: r.sources,
-      severity: r.severity as Severity,
-    }));
+    return out;
   }
 
-  async applyChanges(hostId: string, changes: readonly FindingChange[], at: Date, cause: string): Promise<void> {
+  /** Writes the changes of many hosts: a handful of set-based statements, whatever their number. */
+  async applyChanges(changes: readonly (FindingChange & { hostId: string })[], at: Date, cause: string): Promise<void> {
     if (changes.length === 0) return;
-    const opened = changes.filter((c) => c.kind === 'open');
-    const events: { finding_id: string; kind: 'opened' | 'updated' | 'resolved' | 'reopened'; from_version: string | null; to_version: string | null; resolution: string | null }[] = [];
+    type Event = { finding_id: string; kind: 'opened' | 'updated' | 'resolved' | 'reopened'; from_version: string | null; to_version: string | null; resolution: string | null };
+    const events: Event[] = [];
+    const opened = changes.filter((c): c is Extract<FindingChange, { kind: 'open' }> & { hostId: string } => c.kind === 'open');
     if (opened.length > 0) {
       const col = <T>(f: (c: (typeof opened)[number]) => T): T[] => opened.map(f);
       const ids = await sql<{ id: string; installed_version: string }>`
         insert into findings (host_id, vulnerability, package_name, arch, state, source_package, installed_version, fixed_version,
                               fix_state, severity, severity_label, advisories, sources, explanation, remediation, first_seen_at, last_changed_at)
-        select ${hostId}::uuid, u.vulnerability, u.package_name, u.arch, 'open', u.source_package, u.installed_version, u.fixed_version,
+        select u.host_id, u.vulnerability, u.package_name, u.arch, 'open', u.source_package, u.installed_version, u.fixed_version,
                u.fix_state, u.severity, u.severity_label, array(select jsonb_array_elements_text(u.advisories)),
                array(select jsonb_array_elements_text(u.sources)), u.explanation, u.remediation, ${at}::timestamptz, ${at}::timestamptz
-        from unnest(${col((c) => c.finding.vulnerability)}::text[], ${col((c) => c.finding.package)}::text[], ${col((c) => c.finding.arch)}::text[],
-                    ${col((c) => c.finding.sourcePackage)}::text[], ${col((c) => c.finding.installedVersion)}::text[],
+        from unnest(${col((c) => c.hostId)}::uuid[], ${col((c) => c.finding.vulnerability)}::text[], ${col((c) => c.finding.package)}::text[],
+                    ${col((c) => c.finding.arch)}::text[], ${col((c) => c.finding.sourcePackage)}::text[], ${col((c) => c.finding.installedVersion)}::text[],
                     ${col((c) => c.finding.fixedVersion)}::text[], ${col((c) => c.finding.fixState)}::text[], ${col((c) => c.finding.severity)}::text[],
                     ${col((c) => c.finding.severityLabel)}::text[], ${col((c) => JSON.stringify(c.finding.advisories))}::jsonb[],
                     ${col((c) => JSON.stringify(c.finding.sources))}::jsonb[], ${col((c) => JSON.stringify(c.finding.explanation))}::jsonb[],
                     ${col((c) => c.finding.remediation)}::text[])
-             as u(vulnerability, package_name, arch, source_package, installed_version, fixed_version, fix_state, severity, severity_label,
+             as u(host_id, vulnerability, package_name, arch, source_package, installed_version, fixed_version, fix_state, severity, severity_label,
                   advisories, sources, explanation, remediation)
         returning id, installed_version`.execute(this.db);
       for (const r of ids.rows) events.push({ finding_id: r.id, kind: 'opened', from_version: null, to_version: r.installed_version, resolution: null });
     }
-    for (const c of changes) {
-      if (c.kind === 'open') continue;
-      if (c.kind === 'resolve') {
-        await this.db
-          .updateTable('findings')
-          .set({ state: 'resolved', resolved_at: at, resolution: c.resolution, last_changed_at: at })
-          .where('id', '=', c.id)
-          .execute();
-        events.push({ finding_id: c.id, kind: 'resolved', from_version: c.fromVersion, to_version: c.toVersion, resolution: c.resolution });
-        continue;
-      }
-      const f = c.finding;
-      await this.db
-        .updateTable('findings')
-        .set({
-          state: 'open',
-          source_package: f.sourcePackage,
-          installed_version: f.installedVersion,
-          fixed_version: f.fixedVersion,
-          fix_state: f.fixState,
-          severity: f.severity,
-          severity_label: f.severityLabel,
-          advisories: f.advisories,
-          sources: f.sources,
-          explanation: JSON.stringify(f.explanation),
-          remediation: f.remediation,
-          last_changed_at: at,
-          ...(c.kind === 'reopen' ? { resolved_at: null, resolution: null } : {}),
-        })
-        .where('id', '=', c.id)
-        .execute();
-      events.push({ finding_id: c.id, kind: c.kind === 'reopen' ? 'reopened' : 'updated', from_version: c.fromVersion, to_version: f.installedVersion, resolution: null });
+    const resolved = changes.filter((c): c is Extract<FindingChange, { kind: 'resolve' }> & { hostId: string } => c.kind === 'resolve');
+    if (resolved.length > 0) {
+      await sql`
+        update findings f set state = 'resolved', resolved_at = ${at}::timestamptz, resolution = u.resolution, last_changed_at = ${at}::timestamptz
+        from unnest(${resolved.map((c) => c.id)}::uuid[], ${resolved.map((c) => c.resolution)}::text[]) as u(id, resolution)
+        where f.id = u.id`.execute(this.db);
+      for (const c of resolved) events.push({ finding_id: c.id, kind: 'resolved', from_version: c.fromVersion, to_version: c.toVersion, resolution: c.resolution });
     }
-    await this.db
-      .insertInto('finding_events')
-      .values(events.map((e) => ({ ...e, at, cause })))
-      .execute();
+    const updated = changes.filter((c): c is Extract<FindingChange, { kind: 'update' | 'reopen' }> & { hostId: string } => c.kind === 'update' || c.kind === 'reopen');
+    if (updated.length > 0) {
+      const col = <T>(f: (c: (typeof updated)[number]) => T): T[] => updated.map(f);
+      await sql`
+        update findings f set state = 'open', source_package = u.source_package, installed_version = u.installed_version,
+               fixed_version = u.fixed_version, fix_state = u.fix_state, severity = u.severity, severity_label = u.severity_label,
+               advisories = array(select jsonb_array_elements_text(u.advisories)), sources = array(select jsonb_array_elements_text(u.sources)),
+               explanation = u.explanation, remediation = u.remediation, last_changed_at = ${at}::timestamptz,
+               resolved_at = case when u.reopen then null else f.resolved_at end,
+               resolution = case when u.reopen then null else f.resolution end
+        from unnest(${col((c) => c.id)}::uuid[], ${col((c) => c.finding.sourcePackage)}::text[], ${col((c) => c.finding.installedVersion)}::text[],
+                    ${col((c) => c.finding.fixedVersion)}::text[], ${col((c) => c.finding.fixState)}::text[], ${col((c) => c.finding.severity)}::text[],
+                    ${col((c) => c.finding.severityLabel)}::text[], ${col((c) => JSON.stringify(c.finding.advisories))}::jsonb[],
+                    ${col((c) => JSON.stringify(c.finding.sources))}::jsonb[], ${col((c) => JSON.stringify(c.finding.explanation))}::jsonb[],
+                    ${col((c) => c.finding.remediation)}::text[], ${col((c) => c.kind === 'reopen')}::boolean[])
+             as u(id, source_package, installed_version, fixed_version, fix_state, severity, severity_label, advisories, sources, explanation, remediation, reopen)
+        where f.id = u.id`.execute(this.db);
+      for (const c of updated) {
+        events.push({ finding_id: c.id, kind: c.kind === 'reopen' ? 'reopened' : 'updated', from_version: c.fromVersion, to_version: c.finding.installedVersion, resolution: null });
+      }
+    }
+    const col = <T>(f: (e: Event) => T): T[] => events.map(f);
+    await sql`
+      insert into finding_events (finding_id, at, kind, from_version, to_version, resolution, cause)
+      select u.finding_id, ${at}::timestamptz, u.kind, u.from_version, u.to_version, u.resolution, ${cause}
+      from unnest(${col((e) => e.finding_id)}::uuid[], ${col((e) => e.kind)}::text[], ${col((e) => e.from_version)}::text[],
+                  ${col((e) => e.to_version)}::text[], ${col((e) => e.resolution)}::text[]) as u(finding_id, kind, from_version, to_version, resolution)`.execute(this.db);
   }
 
-  async saveHostMatch(hostId: string, s: HostMatchState): Promise<void> {
-    const counts = await this.db
-      .selectFrom('findings')
-      .select(['severity', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('host_id', '=', hostId)
-      .where('state', '=', 'open')
-      .groupBy('severity')
-      .execute();
-    const byseverity: Record<string, number> = {};
-    for (const c of counts) byseverity[c.severity] = Number(c.n);
-    await this.db
-      .updateTable('hosts')
-      .set({
-        match_distro: s.distro,
-        match_release: s.release,
-        match_status: s.status,
-        match_note: s.note,
-        end_of_life: s.endOfLife,
-        last_matched_at: s.at,
-        finding_counts: JSON.stringify(byseverity),
-        ...(s.rebootRequired === undefined ? {} : { reboot_required: s.rebootRequired }),
-      })
-      .where('id', '=', hostId)
-      .execute();
+  /** Stores how the match of these hosts went, with their open findings counted by severity. */
+  async saveHostMatches(states: readonly (HostMatchState & { hostId: string })[]): Promise<void> {
+    if (states.length === 0) return;
+    const ids = states.map((s) => s.hostId);
+    const col = <T>(f: (s: (typeof states)[number]) => T): T[] => states.map(f);
+    await sql`
+      update hosts h set match_distro = u.distro, match_release = u.release, match_status = u.status, match_note = u.note,
+             end_of_life = u.end_of_life, last_matched_at = u.at, finding_counts = u.counts,
+             reboot_required = coalesce(u.reboot_required, h.reboot_required)
+      from unnest(${ids}::uuid[], ${col((s) => s.distro)}::text[], ${col((s) => s.release)}::text[], ${col((s) => s.status)}::text[],
+                  ${col((s) => s.note)}::text[], ${col((s) => s.endOfLife)}::text[], ${col((s) => s.at)}::timestamptz[],
+                  ${col((s) => JSON.stringify(s.counts))}::jsonb[], ${col((s) => s.rebootRequired ?? null)}::boolean[])
+           as u(id, distro, release, status, note, end_of_life, at, counts, reboot_required)
+      where h.id = u.id`.execute(this.db);
   }
 
-  /** Hosts matched against this release that have a package (binary or source) among `names`, with those packages' binary names. */
   async hostsWithPackages(distro: string, release: string, names: readonly string[]): Promise<{ hostId: string; packageNames: string[] }[]> {
     const r = await sql<{ host_id: string; names: string[] }>`
       select hp.host_id, array_agg(distinct hp.name) as names
@@ -226,8 +241,10 @@ export class MatchingRepository {
     return r.rows.map((x) => ({ hostId: x.host_id, packageNames: x.names }));
   }
 
-  async allHostIds(): Promise<string[]> {
-    return (await this.db.selectFrom('hosts').select('id').orderBy('id').execute()).map((r) => r.id);
+  /** Every host id with the release it was last matched against, in id order. */
+  async allHosts(): Promise<{ id: string; distro: string | null; release: string | null }[]> {
+    const rows = await this.db.selectFrom('hosts').select(['id', 'match_distro', 'match_release']).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, distro: r.match_distro, release: r.match_release }));
   }
 
   /** Feed keys changed in an id range of feed_key_changes, grouped by distribution release. */
