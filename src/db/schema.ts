@@ -142,6 +142,7 @@ export interface AdvisoriesTable {
   withdrawn: string | null;
   references: Json<unknown[]>;
   content_hash: string;
+  rows_hash: string | null;
 }
 
 export interface AffectedPackagesTable {

@@ -211,6 +211,27 @@ describe.skipIf(!HAS_SHARED_DATA)('feed import service', () => {
     expect(s).toMatchObject({ enrichments: 1, problems: [{ message: matching(/is EPSS CSV of source epss, not nvd/) }] });
   });
 
+  it('keeps the newest copy of a record with only its rows, on a first import and on a re-import', async () => {
+    const dir = join(tmp, 'suse');
+    await mkdir(dir, { recursive: true });
+    const record = (modified: string, pkg: string) => ({
+      id: 'SUSE-SU-2026:0001-1',
+      modified,
+      affected: [{ package: { ecosystem: 'SUSE:Linux Enterprise Server 15 SP6', name: pkg }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0-1' }] }] }],
+    });
+    // File order: the newer copy is read first, then an older one, then the same newer one again.
+    await writeFile(join(dir, 'a.json'), JSON.stringify(record('2026-02-01T00:00:00Z', 'newpkg')));
+    await writeFile(join(dir, 'b.json'), JSON.stringify(record('2026-01-01T00:00:00Z', 'oldpkg')));
+    await writeFile(join(dir, 'c.json'), JSON.stringify(record('2026-03-01T00:00:00Z', 'newestpkg')));
+    for (const pass of [1, 2]) {
+      const s = (await svc.importFiles('osv:SUSE', [dir])) as FeedImportSummary;
+      expect({ pass, advisories: s.advisories, affected: s.affected, changed: s.changed }).toEqual({ pass, advisories: 1, affected: 1, changed: pass === 1 });
+      expect(s.problems).toMatchObject([{ record: 'SUSE-SU-2026:0001-1', message: expect.stringMatching(/older copy/) as unknown }]);
+      const rows = await db.db.selectFrom('affected_packages').select(['package_name', 'release']).where('source', '=', 'osv:SUSE').execute();
+      expect(rows).toEqual([{ package_name: 'newestpkg', release: '15.6' }]);
+    }
+  });
+
   it('counts every problem and stores the first ones', async () => {
     const rows = Array.from({ length: 1500 }, (_, i) => `CVE-2026-${String(10000 + i)},not-a-number,0.5`).join('\n');
     const file = join(tmp, 'bad-epss.csv');

@@ -9,7 +9,7 @@
  * writes (rows that did not change are not touched), and `updateKeyHashes` records the
  * (distro, release, package) keys whose rows changed.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Advisory, AffectedPackage, CveEnrichment, CvssScore, Reference, Severity } from '../../domain/advisory.js';
 import type { DB } from '../schema.js';
@@ -92,19 +92,40 @@ function json(v: unknown): string {
   return s.includes('\\u0000') ? s.replace(JSON_NUL, '$1') : s;
 }
 
-/** A PostgreSQL array literal for text[] (so ragged arrays can pass through unnest as text). */
-function textArrayLiteral(values: readonly string[] | null): string | null {
+const NEEDS_ESCAPE = /["\\]/;
+/** Elements an array literal may hold unquoted (most ids, hashes, names and versions). */
+const BARE = /^[A-Za-z0-9_.:+~^-]+$/;
+
+/**
+ * A PostgreSQL array literal for text[], built here rather than by the driver (one string
+ * per column instead of one escaped value per element), so ragged arrays (each row's
+ * CVE list) can pass through unnest as text too.
+ */
+function textArrayLiteral(values: readonly (string | null)[] | null): string | null {
   if (values === null) return null;
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
-    out += `"${clean(values[i]!).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    const v = values[i] as string | null;
+    if (v === null) {
+      out += 'NULL';
+      continue;
+    }
+    if (BARE.test(v) && !(v.length === 4 && /^null$/i.test(v))) {
+      out += v;
+      continue;
+    }
+    const c = clean(v);
+    out += NEEDS_ESCAPE.test(c) ? `"${c.replace(/[\\"]/g, (x) => `\\${x}`)}"` : `"${c}"`;
   }
   return `${out}}`;
 }
 
+/** One column for `unnest`: a single text parameter holding the whole array. */
+const lit = (values: readonly (string | null)[]): string => textArrayLiteral(values)!;
+
 function digest(s: string): string {
-  return createHash('md5').update(s).digest('base64url');
+  return hash('md5', s, 'base64url');
 }
 
 /** Sortable version key of a record date: ISO UTC when it parses, '' (oldest) otherwise. */
@@ -114,33 +135,36 @@ export function versionKey(date: string | null | undefined): string {
   return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
 }
 
-/** JSON with object keys sorted: what a value hashes as, whether it came from a parser or from jsonb (which reorders keys). */
-function canonical(v: unknown): string {
-  if (v === undefined) return 'null';
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-}
-
+/*
+ * Content hashes serialize every field in a fixed order, nested objects as arrays of their
+ * fields: the same value hashes the same whether it came from a parser or back from jsonb
+ * (which reorders object keys).
+ */
 function advisoryContent(a: Advisory): string {
-  return canonical([
+  return JSON.stringify([
     a.id, a.cves, a.relatedIds, a.title, a.description, a.severity.normalized, a.severity.vendor,
-    a.cvss, a.published, a.modified, a.withdrawn, a.references,
+    a.cvss.map((c) => [c.version, c.vector, c.baseScore, c.source]),
+    a.published, a.modified, a.withdrawn,
+    a.references.map((r) => [r.type, r.url]),
   ]);
 }
 
 function affectedContent(p: AffectedPackage): string {
-  return canonical([
-    p.advisoryId, p.distro, p.release, p.channel, p.packageName, p.binaryNames, p.moduleStream, p.arch,
-    p.scheme, p.ranges, p.versions, p.status, p.severity?.normalized ?? null, p.severity?.vendor ?? null, p.note,
+  return JSON.stringify([
+    p.advisoryId, p.distro, p.release, p.channel, p.packageName, p.binaryNames, p.moduleStream, p.arch, p.scheme,
+    p.ranges.map((r) => [r.introduced ?? null, r.fixed ?? null, r.lastAffected ?? null]),
+    p.versions, p.status, p.severity?.normalized ?? null, p.severity?.vendor ?? null, p.note,
   ]);
 }
 
 /** The content hash stored with an advisory (what key hashes and re-imports compare). */
 export function advisoryHash(a: Advisory): string {
   return digest(advisoryContent(a));
+}
+
+/** What `rows_hash` holds: the md5 (hex) of an advisory's sorted row hashes, comma-joined. */
+export function rowsHashOf(rowHashes: readonly string[]): string {
+  return hash('md5', [...rowHashes].sort().join(','), 'hex');
 }
 
 export function affectedHash(p: AffectedPackage): string {
@@ -256,7 +280,7 @@ export class FeedsRepository {
       create temporary table feed_stage_advisories (
         id text primary key, version text not null, cves text[] not null, related_ids text[] not null,
         title text, description text, severity text not null, severity_vendor text, cvss jsonb not null,
-        published text, modified text, withdrawn text, refs jsonb not null, content_hash text not null
+        published text, modified text, withdrawn text, refs jsonb not null, content_hash text not null, rows_hash text
       ) on commit drop`.execute(this.db);
     await sql`
       create temporary table feed_stage_affected (
@@ -265,71 +289,182 @@ export class FeedsRepository {
         arch text, scheme text not null, ranges jsonb not null, versions text[] not null, status text not null,
         severity text, severity_vendor text, note text
       ) on commit drop`.execute(this.db);
+    // Advisories a re-import found unchanged (content and rows): kept as stored, nothing staged.
+    await sql`create temporary table feed_stage_kept (id text primary key, version text not null) on commit drop`.execute(this.db);
     await sql`
       create temporary table feed_stage_enrichments (
         cve text primary key, version text not null, data jsonb not null, updated_at timestamptz
       ) on commit drop`.execute(this.db);
   }
 
-  /** Writes advisories (each id at most once per call) with their version key; a staged id is replaced. */
-  async stageAdvisories(items: readonly { advisory: Advisory; version: string }[]): Promise<void> {
+  /** True when the source has no advisories and no affected rows (its first import can skip staging). */
+  async sourceIsEmpty(sourceId: string): Promise<boolean> {
+    const r = await sql<{ any: boolean }>`
+      select exists (select 1 from advisories where source = ${sourceId})
+          or exists (select 1 from affected_packages where source = ${sourceId}) as any`.execute(this.db);
+    return r.rows[0]?.any !== true;
+  }
+
+  /** `content_hash:rows_hash` of every stored advisory of the source (what a re-import compares against). */
+  async storedAdvisoryHashes(sourceId: string): Promise<Map<string, string>> {
+    const r = await sql<{ id: string; h: string }>`
+      select id, content_hash || ':' || coalesce(rows_hash, '') as h from advisories where source = ${sourceId}`.execute(this.db);
+    return new Map(r.rows.map((x) => [x.id, x.h]));
+  }
+
+  /** Marks advisories as unchanged: they keep their stored row and rows. */
+  async stageKept(items: readonly { id: string; version: string }[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 10_000) {
+      const chunk = items.slice(i, i + 10_000);
+      await sql`
+        insert into feed_stage_kept (id, version)
+        select * from unnest(${lit(chunk.map((x) => x.id))}::text[], ${lit(chunk.map((x) => x.version))}::text[])
+        on conflict (id) do update set version = excluded.version`.execute(this.db);
+    }
+  }
+
+  /**
+   * An advisory staged as kept meets another copy: it is staged in full instead, its stored
+   * rows copied to the staging rows with `version` (for a merge) or dropped (`copyRows` false:
+   * a newer copy replaces them).
+   */
+  async unkeep(sourceId: string, id: string, version: string, copyRows: boolean): Promise<void> {
+    await sql`delete from feed_stage_kept where id = ${id}`.execute(this.db);
+    if (!copyRows) return;
+    await sql`
+      insert into feed_stage_affected (advisory_id, adv_version, row_hash, distro, release, channel, package_name, binary_names,
+                                       module_stream, arch, scheme, ranges, versions, status, severity, severity_vendor, note)
+      select advisory_id, ${version}, row_hash, distro, release, channel, package_name, binary_names, module_stream, arch,
+             scheme, ranges, versions, status, severity, severity_vendor, note
+      from affected_packages where source = ${sourceId} and advisory_id = ${id}`.execute(this.db);
+  }
+
+  /**
+   * Writes advisories (each id at most once per call) with their version key and hashes
+   * (`rowsHash` null: computed from the stored rows when applied); a staged id is replaced.
+   * With `direct`, they go straight to the source's rows (a first import), with a plain
+   * INSERT when the caller knows none of them is stored yet (`mayExist` false).
+   */
+  async stageAdvisories(
+    items: readonly { advisory: Advisory; version: string; contentHash: string; rowsHash: string | null }[],
+    direct?: string,
+    mayExist = true,
+  ): Promise<void> {
     for (let i = 0; i < items.length; i += 2000) {
       const chunk = items.slice(i, i + 2000);
       const a = chunk.map((x) => x.advisory);
+      const select = sql`
+        select u.id, u.version, u.cves::text[], u.related::text[], u.title, u.description, u.severity, u.severity_vendor,
+               u.cvss::jsonb, u.published, u.modified, u.withdrawn, u.refs::jsonb, u.content_hash, u.rows_hash
+        from unnest(${lit(a.map((x) => clean(x.id)))}::text[], ${lit(chunk.map((x) => x.version))}::text[],
+                    ${lit(a.map((x) => textArrayLiteral(x.cves)))}::text[], ${lit(a.map((x) => textArrayLiteral(x.relatedIds)))}::text[],
+                    ${lit(a.map((x) => clean(x.title)))}::text[], ${lit(a.map((x) => clean(x.description)))}::text[],
+                    ${lit(a.map((x) => x.severity.normalized))}::text[], ${lit(a.map((x) => clean(x.severity.vendor)))}::text[],
+                    ${lit(a.map((x) => json(x.cvss)))}::text[], ${lit(a.map((x) => clean(x.published)))}::text[],
+                    ${lit(a.map((x) => clean(x.modified)))}::text[], ${lit(a.map((x) => clean(x.withdrawn)))}::text[],
+                    ${lit(a.map((x) => json(x.references)))}::text[], ${lit(chunk.map((x) => x.contentHash))}::text[],
+                    ${lit(chunk.map((x) => x.rowsHash))}::text[])
+          as u(id, version, cves, related, title, description, severity, severity_vendor, cvss, published, modified,
+               withdrawn, refs, content_hash, rows_hash)`;
+      if (direct !== undefined) {
+        const upsert = sql`
+          on conflict (source, id) do update set
+            cves = excluded.cves, related_ids = excluded.related_ids, title = excluded.title,
+            description = excluded.description, severity = excluded.severity, severity_vendor = excluded.severity_vendor,
+            cvss = excluded.cvss, published = excluded.published, modified = excluded.modified,
+            withdrawn = excluded.withdrawn, "references" = excluded."references", content_hash = excluded.content_hash,
+            rows_hash = excluded.rows_hash`;
+        await sql`
+          insert into advisories (source, id, cves, related_ids, title, description, severity, severity_vendor, cvss,
+                                  published, modified, withdrawn, "references", content_hash, rows_hash)
+          select ${direct}, s.id, s.cves, s.related, s.title, s.description, s.severity, s.severity_vendor, s.cvss,
+                 s.published, s.modified, s.withdrawn, s.refs, s.content_hash, s.rows_hash
+          from (${select}) as s(id, version, cves, related, title, description, severity, severity_vendor, cvss, published,
+                                modified, withdrawn, refs, content_hash, rows_hash)
+          ${mayExist ? upsert : sql``}`.execute(this.db);
+        continue;
+      }
       await sql`
         insert into feed_stage_advisories (id, version, cves, related_ids, title, description, severity, severity_vendor,
-                                           cvss, published, modified, withdrawn, refs, content_hash)
-        select u.id, u.version, u.cves::text[], u.related::text[], u.title, u.description, u.severity, u.severity_vendor,
-               u.cvss::jsonb, u.published, u.modified, u.withdrawn, u.refs::jsonb, u.content_hash
-        from unnest(${a.map((x) => clean(x.id))}::text[], ${chunk.map((x) => x.version)}::text[],
-                    ${a.map((x) => textArrayLiteral(x.cves))}::text[], ${a.map((x) => textArrayLiteral(x.relatedIds))}::text[],
-                    ${a.map((x) => clean(x.title))}::text[], ${a.map((x) => clean(x.description))}::text[],
-                    ${a.map((x) => x.severity.normalized)}::text[], ${a.map((x) => clean(x.severity.vendor))}::text[],
-                    ${a.map((x) => json(x.cvss))}::text[], ${a.map((x) => clean(x.published))}::text[],
-                    ${a.map((x) => clean(x.modified))}::text[], ${a.map((x) => clean(x.withdrawn))}::text[],
-                    ${a.map((x) => json(x.references))}::text[], ${a.map(advisoryHash)}::text[])
-          as u(id, version, cves, related, title, description, severity, severity_vendor, cvss, published, modified,
-               withdrawn, refs, content_hash)
+                                           cvss, published, modified, withdrawn, refs, content_hash, rows_hash)
+        ${select}
         on conflict (id) do update set
           version = excluded.version, cves = excluded.cves, related_ids = excluded.related_ids, title = excluded.title,
           description = excluded.description, severity = excluded.severity, severity_vendor = excluded.severity_vendor,
           cvss = excluded.cvss, published = excluded.published, modified = excluded.modified,
-          withdrawn = excluded.withdrawn, refs = excluded.refs, content_hash = excluded.content_hash`.execute(this.db);
+          withdrawn = excluded.withdrawn, refs = excluded.refs, content_hash = excluded.content_hash,
+          rows_hash = excluded.rows_hash`.execute(this.db);
     }
   }
 
-  /** Staged advisories by id (to merge a second copy of one). */
-  async stagedAdvisories(ids: readonly string[]): Promise<Map<string, Advisory>> {
+  /** Staged advisories by id (to merge a second copy of one); with `direct`, the source's stored ones. */
+  async stagedAdvisories(ids: readonly string[], direct?: string): Promise<Map<string, Advisory>> {
     if (ids.length === 0) return new Map();
-    const r = await sql<AdvisoryRowShape>`
-      select '' as source, id, cves, related_ids, title, description, severity, severity_vendor, cvss, published,
-             modified, withdrawn, refs as "references"
-      from feed_stage_advisories where id = any(${ids.map(clean)}::text[])`.execute(this.db);
+    const r =
+      direct === undefined
+        ? await sql<AdvisoryRowShape>`
+            select '' as source, id, cves, related_ids, title, description, severity, severity_vendor, cvss, published,
+                   modified, withdrawn, refs as "references"
+            from feed_stage_advisories where id = any(${lit(ids)}::text[])`.execute(this.db)
+        : await sql<AdvisoryRowShape>`
+            select source, id, cves, related_ids, title, description, severity, severity_vendor, cvss, published,
+                   modified, withdrawn, "references"
+            from advisories where source = ${direct} and id = any(${lit(ids)}::text[])`.execute(this.db);
     return new Map(r.rows.map((row) => [row.id, toAdvisory(row)]));
   }
 
-  /** Writes affected rows, each tagged with the version of the advisory copy it came from. */
-  async stageAffected(items: readonly { row: AffectedPackage; version: string }[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 5000) {
-      const chunk = items.slice(i, i + 5000);
+  /** Row hashes the source stores for these advisories (a first import merging a second copy skips rows it has). */
+  async storedRowHashes(sourceId: string, advisoryIds: readonly string[]): Promise<Set<string>> {
+    if (advisoryIds.length === 0) return new Set();
+    const r = await sql<{ k: string }>`
+      select advisory_id || ' ' || row_hash as k from affected_packages
+      where source = ${sourceId} and advisory_id = any(${lit(advisoryIds)}::text[])`.execute(this.db);
+    return new Set(r.rows.map((x) => x.k));
+  }
+
+  /** Removes the rows of these advisories from the source (a first import met a newer copy of one). */
+  async deleteAffectedOf(sourceId: string, advisoryIds: readonly string[]): Promise<void> {
+    await sql`delete from affected_packages where source = ${sourceId} and advisory_id = any(${lit(advisoryIds)}::text[])`.execute(this.db);
+  }
+
+  /**
+   * Writes affected rows with their row hash, each tagged with the version of the advisory
+   * copy it came from. With `direct`, straight to the source's rows: the caller guarantees
+   * they are not stored yet (a plain INSERT, much cheaper than ON CONFLICT), unless
+   * `mayRepeat`.
+   */
+  async stageAffected(
+    items: readonly { row: AffectedPackage; version: string; hash: string }[],
+    direct?: string,
+    mayRepeat = false,
+  ): Promise<void> {
+    for (let i = 0; i < items.length; i += 10_000) {
+      const chunk = items.slice(i, i + 10_000);
       const r = chunk.map((x) => x.row);
+      const target =
+        direct === undefined
+          ? sql`insert into feed_stage_affected (advisory_id, adv_version, row_hash, distro, release, channel, package_name,
+                                                 binary_names, module_stream, arch, scheme, ranges, versions, status, severity,
+                                                 severity_vendor, note)`
+          : sql`insert into affected_packages (source, advisory_id, row_hash, distro, release, channel, package_name,
+                                               binary_names, module_stream, arch, scheme, ranges, versions, status, severity,
+                                               severity_vendor, note)`;
       await sql`
-        insert into feed_stage_affected (advisory_id, adv_version, row_hash, distro, release, channel, package_name,
-                                         binary_names, module_stream, arch, scheme, ranges, versions, status, severity,
-                                         severity_vendor, note)
-        select u.advisory_id, u.adv_version, u.row_hash, u.distro, u.release, u.channel, u.package_name,
-               u.binary_names::text[], u.module_stream, u.arch, u.scheme, u.ranges::jsonb, u.versions::text[], u.status,
-               u.severity, u.severity_vendor, u.note
-        from unnest(${r.map((x) => clean(x.advisoryId))}::text[], ${chunk.map((x) => x.version)}::text[],
-                    ${r.map(affectedHash)}::text[], ${r.map((x) => x.distro)}::text[], ${r.map((x) => clean(x.release))}::text[],
-                    ${r.map((x) => clean(x.channel))}::text[], ${r.map((x) => clean(x.packageName))}::text[],
-                    ${r.map((x) => textArrayLiteral(x.binaryNames))}::text[], ${r.map((x) => clean(x.moduleStream))}::text[],
-                    ${r.map((x) => clean(x.arch))}::text[], ${r.map((x) => x.scheme)}::text[], ${r.map((x) => json(x.ranges))}::text[],
-                    ${r.map((x) => textArrayLiteral(x.versions))}::text[], ${r.map((x) => x.status)}::text[],
-                    ${r.map((x) => x.severity?.normalized ?? null)}::text[], ${r.map((x) => clean(x.severity?.vendor ?? null))}::text[],
-                    ${r.map((x) => clean(x.note))}::text[])
+        ${target}
+        select ${direct === undefined ? sql`u.advisory_id, u.adv_version` : sql`${direct}::text, u.advisory_id`}, u.row_hash, u.distro,
+               u.release, u.channel, u.package_name, u.binary_names::text[], u.module_stream, u.arch, u.scheme, u.ranges::jsonb,
+               u.versions::text[], u.status, u.severity, u.severity_vendor, u.note
+        from unnest(${lit(r.map((x) => clean(x.advisoryId)))}::text[], ${lit(chunk.map((x) => x.version))}::text[],
+                    ${lit(chunk.map((x) => x.hash))}::text[], ${lit(r.map((x) => x.distro))}::text[], ${lit(r.map((x) => clean(x.release)))}::text[],
+                    ${lit(r.map((x) => clean(x.channel)))}::text[], ${lit(r.map((x) => clean(x.packageName)))}::text[],
+                    ${lit(r.map((x) => textArrayLiteral(x.binaryNames)))}::text[], ${lit(r.map((x) => clean(x.moduleStream)))}::text[],
+                    ${lit(r.map((x) => clean(x.arch)))}::text[], ${lit(r.map((x) => x.scheme))}::text[], ${lit(r.map((x) => json(x.ranges)))}::text[],
+                    ${lit(r.map((x) => textArrayLiteral(x.versions)))}::text[], ${lit(r.map((x) => x.status))}::text[],
+                    ${lit(r.map((x) => x.severity?.normalized ?? null))}::text[], ${lit(r.map((x) => clean(x.severity?.vendor ?? null)))}::text[],
+                    ${lit(r.map((x) => clean(x.note)))}::text[])
           as u(advisory_id, adv_version, row_hash, distro, release, channel, package_name, binary_names, module_stream,
-               arch, scheme, ranges, versions, status, severity, severity_vendor, note)`.execute(this.db);
+               arch, scheme, ranges, versions, status, severity, severity_vendor, note)
+        ${direct !== undefined && mayRepeat ? sql`on conflict (source, advisory_id, row_hash) do nothing` : sql``}`.execute(this.db);
     }
   }
 
@@ -343,8 +478,8 @@ export class FeedsRepository {
       await sql`
         insert into feed_stage_enrichments (cve, version, data, updated_at)
         select u.cve, u.version, u.data::jsonb, u.updated_at
-        from unnest(${chunk.map((x) => clean(x.enrichment.cve))}::text[], ${chunk.map((x) => x.version)}::text[],
-                    ${chunk.map((x) => json(x.enrichment))}::text[], ${chunk.map((x) => x.updatedAt)}::timestamptz[])
+        from unnest(${lit(chunk.map((x) => clean(x.enrichment.cve)))}::text[], ${lit(chunk.map((x) => x.version))}::text[],
+                    ${lit(chunk.map((x) => json(x.enrichment)))}::text[], ${lit(chunk.map((x) => x.updatedAt?.toISOString() ?? null))}::timestamptz[])
           as u(cve, version, data, updated_at)
         on conflict (cve) do update set version = excluded.version, data = excluded.data, updated_at = excluded.updated_at
         where excluded.version >= feed_stage_enrichments.version`.execute(this.db);
@@ -354,42 +489,55 @@ export class FeedsRepository {
   // Applying staged data ---------------------------------------------------------------------
 
   /**
-   * Makes the source's advisories and affected rows exactly the staged ones. Of an
-   * advisory staged from several copies, only the rows of the copies with the winning
-   * version are kept.
+   * Makes the source's advisories and affected rows exactly the staged ones (plus the kept
+   * ones, untouched). Of an advisory staged from several copies, only the rows of the copies
+   * with the winning version are kept. `direct`: everything was written already (a first
+   * import), only the rows hashes of merged advisories are left to compute.
    */
-  async applyAdvisories(sourceId: string): Promise<ApplyResult> {
-    await sql`analyze feed_stage_advisories`.execute(this.db);
-    await sql`analyze feed_stage_affected`.execute(this.db);
+  async applyAdvisories(sourceId: string, direct = false): Promise<ApplyResult> {
     let written = 0;
     const count = (r: { numAffectedRows?: bigint }): void => {
       written += Number(r.numAffectedRows ?? 0n);
     };
+    if (direct) {
+      await this.fillRowsHashes(sourceId);
+      const c = await this.countAdvisories(sourceId);
+      return { ...c, written: c.advisories + c.affected };
+    }
+    await sql`analyze feed_stage_advisories`.execute(this.db);
+    await sql`analyze feed_stage_affected`.execute(this.db);
+    await sql`analyze feed_stage_kept`.execute(this.db);
     count(
       await sql`
         delete from advisories a
-        using (select id from advisories where source = ${sourceId} except select id from feed_stage_advisories) gone
+        using (
+          select id from advisories where source = ${sourceId}
+          except (select id from feed_stage_advisories union all select id from feed_stage_kept)
+        ) gone
         where a.source = ${sourceId} and a.id = gone.id`.execute(this.db),
     );
     count(
       await sql`
         insert into advisories (source, id, cves, related_ids, title, description, severity, severity_vendor, cvss,
-                                published, modified, withdrawn, "references", content_hash)
+                                published, modified, withdrawn, "references", content_hash, rows_hash)
         select ${sourceId}, id, cves, related_ids, title, description, severity, severity_vendor, cvss, published,
-               modified, withdrawn, refs, content_hash
+               modified, withdrawn, refs, content_hash, rows_hash
         from feed_stage_advisories
         on conflict (source, id) do update set
           cves = excluded.cves, related_ids = excluded.related_ids, title = excluded.title,
           description = excluded.description, severity = excluded.severity, severity_vendor = excluded.severity_vendor,
           cvss = excluded.cvss, published = excluded.published, modified = excluded.modified,
-          withdrawn = excluded.withdrawn, "references" = excluded."references", content_hash = excluded.content_hash
-        where advisories.content_hash <> excluded.content_hash`.execute(this.db),
+          withdrawn = excluded.withdrawn, "references" = excluded."references", content_hash = excluded.content_hash,
+          rows_hash = coalesce(excluded.rows_hash, advisories.rows_hash)
+        where advisories.content_hash <> excluded.content_hash
+           or (excluded.rows_hash is not null and advisories.rows_hash is distinct from excluded.rows_hash)`.execute(this.db),
     );
     count(
       await sql`
         delete from affected_packages p
         using (
-          select advisory_id, row_hash from affected_packages where source = ${sourceId}
+          select advisory_id, row_hash from affected_packages x
+          where x.source = ${sourceId} and not exists (select 1 from feed_stage_kept k where k.id = x.advisory_id)
           except
           select s.advisory_id, s.row_hash from feed_stage_affected s
           join feed_stage_advisories a on a.id = s.advisory_id and a.version = s.adv_version
@@ -406,13 +554,35 @@ export class FeedsRepository {
         join feed_stage_advisories a on a.id = s.advisory_id and a.version = s.adv_version
         on conflict (source, advisory_id, row_hash) do nothing`.execute(this.db),
     );
+    await this.fillRowsHashes(sourceId);
+    if (written === 0) return this.countAdvisories(sourceId);
     // PGlite has no autovacuum, and on PostgreSQL it lags a big import: refresh the planner's statistics.
     if (written > 1000) await sql`analyze advisories, affected_packages`.execute(this.db);
+    return { ...(await this.countAdvisories(sourceId)), written };
+  }
+
+  /**
+   * rows_hash of the advisories staged without one (merged from several copies, or from a
+   * bundle) and of any that have none, from their stored rows; written only where it differs.
+   */
+  private async fillRowsHashes(sourceId: string): Promise<void> {
+    await sql`
+      update advisories a set rows_hash = h.rows_hash
+      from (
+        select x.id, coalesce(
+          (select md5(string_agg(p.row_hash, ',' order by p.row_hash collate "C"))
+           from affected_packages p where p.source = ${sourceId} and p.advisory_id = x.id), md5('')) as rows_hash
+        from (select id from advisories where source = ${sourceId} and rows_hash is null
+              union select id from feed_stage_advisories where rows_hash is null) x
+      ) h
+      where a.source = ${sourceId} and a.id = h.id and a.rows_hash is distinct from h.rows_hash`.execute(this.db);
+  }
+
+  private async countAdvisories(sourceId: string): Promise<ApplyResult> {
     const counts = await sql<{ advisories: string; affected: string }>`
       select (select count(*) from advisories where source = ${sourceId}) as advisories,
              (select count(*) from affected_packages where source = ${sourceId}) as affected`.execute(this.db);
-    const c = counts.rows[0]!;
-    return { written, advisories: Number(c.advisories), affected: Number(c.affected), enrichments: 0 };
+    return { written: 0, advisories: Number(counts.rows[0]!.advisories), affected: Number(counts.rows[0]!.affected), enrichments: 0 };
   }
 
   /** Makes the enrichments of `kind` exactly the staged ones; unchanged rows keep their updated_at. */
@@ -443,12 +613,17 @@ export class FeedsRepository {
   async updateKeyHashes(sourceId: string, importId: string, at: Date): Promise<number> {
     await sql`
       create temporary table feed_stage_keys on commit drop as
-      select p.distro, p.release, p.package_name,
-             md5(string_agg(p.row_hash || a.content_hash, ',' order by p.row_hash)) as hash
-      from affected_packages p
-      join advisories a on a.source = p.source and a.id = p.advisory_id
-      where p.source = ${sourceId}
-      group by p.distro, p.release, p.package_name`.execute(this.db);
+      select distro, release, package_name,
+             lpad(to_hex(bit_xor(('x' || substr(h, 1, 16))::bit(64)::bigint)), 16, '0') ||
+             lpad(to_hex(bit_xor(('x' || substr(h, 17, 16))::bit(64)::bigint)), 16, '0') || '.' || count(*) as hash
+      from (
+        -- one digest per row and its advisory; XOR-ed per key (rows are distinct, so none cancel out), no sort needed
+        select p.distro, p.release, p.package_name, md5(p.advisory_id || ' ' || p.row_hash || ' ' || a.content_hash) as h
+        from affected_packages p
+        join advisories a on a.source = p.source and a.id = p.advisory_id
+        where p.source = ${sourceId}
+      ) r
+      group by distro, release, package_name`.execute(this.db);
     await sql`analyze feed_stage_keys`.execute(this.db);
     const changes = await sql`
       insert into feed_key_changes (source_id, distro, release, package_name, changed_at, import_id)

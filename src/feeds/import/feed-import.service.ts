@@ -209,11 +209,14 @@ export class FeedImportService {
         await feeds.lockSource(sourceId);
         const importId = await feeds.insertImport({ sourceId, origin, startedAt });
         await feeds.createStaging();
-        const sink = new RecordSink(feeds, sourceId, kind, problems);
+        // A first import writes straight to the tables; a re-import compares with what is stored.
+        const direct = kind === 'advisories' && (await feeds.sourceIsEmpty(sourceId));
+        const stored = kind === 'advisories' && !direct ? await feeds.storedAdvisoryHashes(sourceId) : new Map<string, string>();
+        const sink = new RecordSink(feeds, sourceId, kind, problems, direct, stored);
         files = await produce(sink);
         await sink.flush();
         const now = this.clock.now();
-        const applied = kind === 'advisories' ? await feeds.applyAdvisories(sourceId) : await feeds.applyEnrichments(sourceId as 'nvd' | 'kev' | 'epss', now);
+        const applied = kind === 'advisories' ? await feeds.applyAdvisories(sourceId, direct) : await feeds.applyEnrichments(sourceId as 'nvd' | 'kev' | 'epss', now);
         let changedKeys = 0;
         if (kind === 'advisories' && applied.written > 0) {
           await feeds.lockKeyChanges();
