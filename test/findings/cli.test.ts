@@ -2,6 +2,7 @@
  * `mamori findings list|show` and `mamori vuln show` on an embedded data directory: one
  * spawned process for the JSON output, the text output in-process through `main()`.
  */
+import { applyHostChanges, saveHostMatch } from '../helpers/findings.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ beforeAll(async () => {
     const ctx = createContext(database, { clock });
     if (HAS_SHARED_DATA) await new FeedImportService(ctx.repos, clock).importSource('kev', FEED_FILES.kev.map((path) => ({ path })));
     const hostId = await addHost(ctx.repos, database.db, 'web01', { id: 'almalinux', versionId: '8.8', prettyName: 'AlmaLinux 8.8' });
-    await ctx.repos.matching.applyChanges(
+    await applyHostChanges(ctx.repos.matching, 
       hostId,
       [
         finding({ vulnerability: 'CVE-2023-4863', package: 'libwebp', installedVersion: '1.0.0-5.el8', fixedVersion: '1.0.0-8.el8_8.1', severity: 'high', advisories: ['ALSA-2023:5309'] }),
@@ -47,7 +48,7 @@ beforeAll(async () => {
     const r = await database.db.selectFrom('findings').select('id').where('package_name', '=', 'libwebp').executeTakeFirstOrThrow();
     findingId = r.id;
     escapeFindingId = (await database.db.selectFrom('findings').select('id').where('package_name', '=', 'openssl-libs').executeTakeFirstOrThrow()).id;
-    await ctx.repos.matching.saveHostMatch(hostId, { distro: 'almalinux', release: '8', status: 'ok', note: null, endOfLife: '2029-03-01', rebootRequired: false, at: clock.now() });
+    await saveHostMatch(database.db, ctx.repos.matching, hostId, { distro: 'almalinux', release: '8', status: 'ok', note: null, endOfLife: '2029-03-01', rebootRequired: false, at: clock.now() });
   } finally {
     await database.close();
   }

@@ -3,6 +3,7 @@
  * findings written through the real repositories, the knowledge base imported from the
  * real shared KEV, NVD, EPSS and AlmaLinux 8 OSV files.
  */
+import { applyHostChanges, saveHostMatch } from '../helpers/findings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { HAS_SHARED_DATA } from '../helpers/shared-data.js';
@@ -63,7 +64,7 @@ beforeAll(async () => {
   ids.bulk = await addHost(repos, t.db.db, 'bulk01', { id: 'almalinux', versionId: '8.8', prettyName: 'AlmaLinux 8.8' });
   ids.fresh = await addHost(repos, t.db.db, 'fresh01', null);
 
-  await m.applyChanges(
+  await applyHostChanges(m, 
     ids.alma,
     [
       finding({
@@ -97,20 +98,20 @@ beforeAll(async () => {
   historyFinding = await findingId(ids.alma, 'CVE-2023-0464', 'openssl-libs');
   const ossl = (installedVersion: string) =>
     finding({ vulnerability: 'CVE-2023-0464', package: 'openssl-libs', installedVersion, fixedVersion: '1:1.1.1k-9.el8_7', severity: 'low', advisories: ['ALSA-2023:3722'] });
-  await m.applyChanges(ids.alma, [{ kind: 'update', id: historyFinding, finding: ossl('1:1.1.1k-8.el8_6'), fromVersion: '1:1.1.1k-7.el8_6' }], at(1), 'inventory a');
-  await m.applyChanges(ids.alma, [{ kind: 'resolve', id: historyFinding, resolution: 'fixed', fromVersion: '1:1.1.1k-8.el8_6', toVersion: '1:1.1.1k-9.el8_7' }], at(2), 'inventory b');
-  await m.applyChanges(ids.alma, [{ kind: 'reopen', id: historyFinding, finding: ossl('1:1.1.1k-8.el8_6'), fromVersion: '1:1.1.1k-9.el8_7' }], at(3), 'inventory c');
+  await applyHostChanges(m, ids.alma, [{ kind: 'update', id: historyFinding, finding: ossl('1:1.1.1k-8.el8_6'), fromVersion: '1:1.1.1k-7.el8_6' }], at(1), 'inventory a');
+  await applyHostChanges(m, ids.alma, [{ kind: 'resolve', id: historyFinding, resolution: 'fixed', fromVersion: '1:1.1.1k-8.el8_6', toVersion: '1:1.1.1k-9.el8_7' }], at(2), 'inventory b');
+  await applyHostChanges(m, ids.alma, [{ kind: 'reopen', id: historyFinding, finding: ossl('1:1.1.1k-8.el8_6'), fromVersion: '1:1.1.1k-9.el8_7' }], at(3), 'inventory c');
   // and one that stays resolved
-  await m.applyChanges(ids.alma, [{ kind: 'open', finding: finding({ vulnerability: 'CVE-2021-3712', package: 'compat-openssl10', installedVersion: '1:1.0.2o-3.el8', fixedVersion: '1:1.0.2o-4.el8_6', severity: 'medium', advisories: ['ALSA-2022:1234'] }) }], at(0), 'inventory x');
-  await m.applyChanges(
+  await applyHostChanges(m, ids.alma, [{ kind: 'open', finding: finding({ vulnerability: 'CVE-2021-3712', package: 'compat-openssl10', installedVersion: '1:1.0.2o-3.el8', fixedVersion: '1:1.0.2o-4.el8_6', severity: 'medium', advisories: ['ALSA-2022:1234'] }) }], at(0), 'inventory x');
+  await applyHostChanges(m, 
     ids.alma,
     [{ kind: 'resolve', id: await findingId(ids.alma, 'CVE-2021-3712', 'compat-openssl10'), resolution: 'removed', fromVersion: '1:1.0.2o-3.el8', toVersion: null }],
     at(4),
     'inventory d',
   );
-  await m.saveHostMatch(ids.alma, { distro: 'almalinux', release: '8', status: 'ok', note: null, endOfLife: '2029-03-01', rebootRequired: true, at: at(4) });
+  await saveHostMatch(t.db.db, m, ids.alma, { distro: 'almalinux', release: '8', status: 'ok', note: null, endOfLife: '2029-03-01', rebootRequired: true, at: at(4) });
 
-  await m.applyChanges(
+  await applyHostChanges(m, 
     ids.deb,
     [
       finding({
@@ -129,21 +130,21 @@ beforeAll(async () => {
     at(0),
     'inventory deb',
   );
-  await m.saveHostMatch(ids.deb, { distro: 'debian', release: '10', status: 'ok', note: null, endOfLife: '2024-06-30', rebootRequired: false, at: at(5) });
+  await saveHostMatch(t.db.db, m, ids.deb, { distro: 'debian', release: '10', status: 'ok', note: null, endOfLife: '2024-06-30', rebootRequired: false, at: at(5) });
 
   // 42 findings of every severity, open and resolved, for paging
   const bulk = Array.from({ length: 42 }, (_, i) =>
     finding({ vulnerability: `CVE-2024-${String(10000 + i)}`, package: `pkg${String(i % 7)}`, installedVersion: '1.0-1.el8', severity: SEVERITIES[i % 6]! }),
   );
-  await m.applyChanges(ids.bulk, bulk.map((f) => ({ kind: 'open' as const, finding: f })), at(0), 'inventory bulk');
+  await applyHostChanges(m, ids.bulk, bulk.map((f) => ({ kind: 'open' as const, finding: f })), at(0), 'inventory bulk');
   const toResolve = await t.db.db.selectFrom('findings').select(['id', 'installed_version']).where('host_id', '=', ids.bulk).orderBy('vulnerability').execute();
-  await m.applyChanges(
+  await applyHostChanges(m, 
     ids.bulk,
     toResolve.filter((_, i) => i % 3 === 0).map((r) => ({ kind: 'resolve' as const, id: r.id, resolution: 'fixed' as const, fromVersion: r.installed_version, toVersion: '1.0-2.el8' })),
     at(1),
     'inventory bulk 2',
   );
-  await m.saveHostMatch(ids.bulk, { distro: 'almalinux', release: '8', status: 'ok', note: null, endOfLife: '2029-03-01', rebootRequired: false, at: at(1) });
+  await saveHostMatch(t.db.db, m, ids.bulk, { distro: 'almalinux', release: '8', status: 'ok', note: null, endOfLife: '2029-03-01', rebootRequired: false, at: at(1) });
 }, 120_000);
 
 afterAll(async () => {

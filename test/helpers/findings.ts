@@ -1,0 +1,25 @@
+/** Writing findings the way the match service does, for tests of the read side. */
+import type { Kysely } from 'kysely';
+import type { HostMatchState, MatchingRepository } from '../../src/db/repositories/matching.repository.js';
+import type { DB } from '../../src/db/schema.js';
+import type { FindingChange } from '../../src/matching/reconcile.js';
+
+export function applyHostChanges(m: MatchingRepository, hostId: string, changes: readonly FindingChange[], at: Date, cause: string): Promise<void> {
+  return m.applyChanges(
+    changes.map((c) => ({ ...c, hostId })),
+    at,
+    cause,
+  );
+}
+
+/** Stores a host's match state with its open findings counted by severity (as the service keeps them). */
+export async function saveHostMatch(db: Kysely<DB>, m: MatchingRepository, hostId: string, s: Omit<HostMatchState, 'counts'>): Promise<void> {
+  const rows = await db
+    .selectFrom('findings')
+    .select(['severity', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('host_id', '=', hostId)
+    .where('state', '=', 'open')
+    .groupBy('severity')
+    .execute();
+  await m.saveHostMatches([{ ...s, hostId, counts: Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)])) }]);
+}
