@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m0001 from './migrations/0001-init.js';
 import * as m0002 from './migrations/0002-feeds.js';
 import * as m0003 from './migrations/0003-matching.js';
+import * as m0004f from './migrations/0004-feed-advisory-rows-hash.js';
 
 /** Migrations are listed here (not read from disk) so the compiled build and tests see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': m0001,
   '0002-feeds': m0002,
   '0003-matching': m0003,
+  '0004-feed-advisory-rows-hash': m0004f,
 };
 
 const provider: MigrationProvider = {

@@ -26,9 +26,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('withdrawn', 'text')
     .addColumn('references', 'jsonb', (c) => c.notNull())
     .addColumn('content_hash', 'text', (c) => c.notNull())
-    // Digest of the advisory's affected rows (their row_hash values, sorted): with content_hash,
-    // tells a re-import that an advisory and all its rows are unchanged without reading them.
-    .addColumn('rows_hash', 'text')
     .addPrimaryKeyConstraint('advisories_pkey', ['source', 'id'])
     .execute();
   await sql`create index advisories_cves_idx on advisories using gin (cves)`.execute(db);
