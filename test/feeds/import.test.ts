@@ -7,8 +7,10 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
 
 /** `expect.stringMatching` typed as unknown (it is `any`). */
 const matching = (re: RegExp): unknown => expect.stringMatching(re);
@@ -198,6 +200,27 @@ describe.skipIf(!HAS_SHARED_DATA)('feed import service', () => {
     // EPSS is now exactly the two rows given (a source is what its last import held).
     const epss = await db.db.selectFrom('cve_enrichments').select('cve').where('kind', '=', 'epss').orderBy('cve').execute();
     expect(epss.map((e) => e.cve)).toEqual(['CVE-2021-3156', 'CVE-2021-4034']);
+  });
+
+  it('imports archives holding several sources, each source from its own entries', async () => {
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(await readFile(join(SHARED_DATA, 'osv/debian/DSA-5474-1.json')), 'osv/DSA-5474-1.json');
+    zip.addBuffer(await readFile(join(SHARED_DATA, 'osv/rocky/RLSA-2024_3671.json')), 'osv/RLSA-2024_3671.json');
+    zip.addBuffer(Buffer.from('# notes\n'), 'README.md');
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c);
+    const file = join(tmp, 'mixed.zip');
+    await writeFile(file, Buffer.concat(chunks));
+    const gz = join(tmp, 'alpine-v3.12-main.json.gz');
+    await writeFile(gz, gzipSync(await readFile(join(SHARED_DATA, 'alpine/secdb-json/312-main.json'))));
+    const r = await svc.importPaths([file, gz]);
+    expect(r.sources.map((s) => [s.sourceId, s.ok ? s.summary.advisories : s.error.message])).toEqual([
+      ['alpine-secdb', expect.any(Number) as unknown],
+      ['osv:Debian', 1],
+      ['osv:Rocky Linux', 1],
+    ]);
+    expect(r.skipped).toEqual([{ file: `${file}!README.md`, reason: 'unrecognized content (not a known feed format)' }]);
   });
 
   it('importFiles refuses unknown sources and empty inputs, and reports files of another source', async () => {
