@@ -36,7 +36,7 @@ export function registerMatchCommand(program: Command): void {
 }
 
 function printTable(r: DocumentMatch): void {
-  const os = `${r.os.prettyName || `${r.os.id} ${r.os.versionId}`}`;
+  const os = r.os.prettyName || `${r.os.id} ${r.os.versionId}`;
   if (!r.os.supported) {
     process.stdout.write(`${os}: not matched (${r.os.note ?? 'unsupported'})\n`);
     return;
