@@ -223,6 +223,19 @@ describe.skipIf(!HAS_SHARED_DATA)('feed import service', () => {
     expect(r.skipped).toEqual([{ file: `${file}!README.md`, reason: 'unrecognized content (not a known feed format)' }]);
   });
 
+  it('streams large files to streaming parsers: an OVAL stream read whole and read streamed store the same', async () => {
+    const plain = join(SHARED_DATA, 'redhat/oval/rhel-7.oval.xml');
+    const whole = (await svc.importFiles('redhat-oval', [plain])) as FeedImportSummary;
+    expect(whole.advisories).toBeGreaterThan(0);
+    expect(whole.affected).toBeGreaterThan(0);
+    const gz = join(tmp, 'rhel-7.oval.xml.gz');
+    await writeFile(gz, gzipSync(await readFile(plain)));
+    const streaming = new FeedImportService(createRepositories(db.db), clock, { limits: { streamAboveBytes: 1024 } });
+    // Detected from the first bytes, then parsed from the decompression stream.
+    const r = await streaming.importPaths([gz]);
+    expect(ok(r, 'redhat-oval')).toMatchObject({ advisories: whole.advisories, affected: whole.affected, changed: false, changedKeys: 0 });
+  });
+
   it('importFiles refuses unknown sources and empty inputs, and reports files of another source', async () => {
     await expect(svc.importFiles('osv:Nope', [tmp])).rejects.toMatchObject({ code: 'ERR_VALIDATION' });
     const empty = join(tmp, 'empty');

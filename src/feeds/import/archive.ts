@@ -37,6 +37,8 @@ export interface ArchiveLimits {
   maxEntries: number;
   /** Uncompressed / compressed bytes, checked once more than 16 MiB came out. */
   maxRatio: number;
+  /** With `readMembersOrStreams`: files (plain, or a lone .gz/.bz2) above this are streamed, not read whole. */
+  streamAboveBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -46,6 +48,7 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxTotalBytes: 8 * 1024 * MiB,
   maxEntries: 1_000_000,
   maxRatio: 200,
+  streamAboveBytes: 128 * MiB,
 };
 
 const RATIO_FLOOR = 16 * MiB;
@@ -62,7 +65,7 @@ export interface Member {
 }
 
 /**
- * A file (plain, or a lone `.gz`/`.bz2`) larger than STREAM_ABOVE, from
+ * A file (plain, or a lone `.gz`/`.bz2`) larger than `streamAboveBytes`, from
  * `readMembersOrStreams`: read through `open()` (a streaming parser can take a document
  * bigger than a string can hold), or into memory with `streamBytes` (up to maxEntryBytes).
  */
@@ -80,8 +83,6 @@ export interface StreamedMember {
 /** Bytes of a member kept for format detection. */
 export const HEAD_BYTES = 64 * 1024;
 
-/** With `readMembersOrStreams`, files above this are streamed rather than read whole. */
-export const STREAM_ABOVE = 128 * MiB;
 
 /** A streamed member's bytes in memory (up to `max`). */
 export function streamBytes(m: StreamedMember, max: number = DEFAULT_ARCHIVE_LIMITS.maxEntryBytes): Promise<Buffer> {
@@ -155,7 +156,7 @@ export function readMembers(path: string, opts: ReadOptions = {}): AsyncGenerato
   return read(path, opts, false) as AsyncGenerator<MemberItem>;
 }
 
-/** Like `readMembers`, but files larger than STREAM_ABOVE come as a `StreamedMember`. */
+/** Like `readMembers`, but files larger than `streamAboveBytes` come as a `StreamedMember`. */
 export function readMembersOrStreams(path: string, opts: ReadOptions = {}): AsyncGenerator<MemberItem | StreamedMember> {
   return read(path, opts, true);
 }
@@ -220,7 +221,7 @@ async function* read(path: string, opts: ReadOptions, streams: boolean, regularF
     case 'plain': {
       const max = streams ? limits.maxTotalBytes : limits.maxEntryBytes;
       if (st.size > max) throw new AppError('ERR_FEED_INVALID', `${path} is ${st.size} bytes, more than a feed file may have (${max})`);
-      if (!streams || st.size <= STREAM_ABOVE) {
+      if (!streams || st.size <= limits.streamAboveBytes) {
         yield { kind: 'member', name: path, path, entry: null, data: await readFile(path) };
         return;
       }
@@ -493,18 +494,18 @@ async function* readCompressed(
   try {
     for await (const c of stream as AsyncIterable<Buffer>) {
       size += c.length;
-      if (size > STREAM_ABOVE) {
+      chunks.push(c);
+      if (size > limits.streamAboveBytes) {
         whole = false;
         break;
       }
-      chunks.push(c);
     }
   } catch (e) {
     throw corrupt(path, e);
   } finally {
     stream.destroy();
   }
-  const data = Buffer.concat(chunks);
+  const data = Buffer.concat(chunks, size);
   if (whole) {
     yield { kind: 'member', name, path, entry, data };
     return;
