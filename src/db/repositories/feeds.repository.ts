@@ -206,7 +206,8 @@ function toAdvisory(r: AdvisoryRowShape): Advisory {
   };
 }
 
-interface AffectedRowShape {
+/** An affected_packages row as selected. */
+export interface AffectedRowShape {
   source: string;
   advisory_id: string;
   distro: string;
@@ -234,7 +235,7 @@ function orderRanges(ranges: unknown): AffectedPackage['ranges'] {
   }));
 }
 
-function toAffected(r: AffectedRowShape): AffectedPackage {
+export function toAffected(r: AffectedRowShape): AffectedPackage {
   return {
     source: r.source,
     advisoryId: r.advisory_id,

@@ -1,27 +1,12 @@
 /** What matching reads (advisory rows, host packages) and writes (findings, their history, host match state). */
 import { sql, type Kysely } from 'kysely';
-import type { AffectedRange, AffectedStatus, DistroId, Severity } from '../../domain/advisory.js';
+import type { Severity } from '../../domain/advisory.js';
 import type { FindingChange, StoredFinding } from '../../matching/reconcile.js';
 import type { MatchPackage, MatchableRow } from '../../matching/types.js';
 import type { DB, HostRow } from '../schema.js';
+import { toAffected, type AffectedRowShape } from './feeds.repository.js';
 
-interface RowRecord {
-  source: string;
-  advisory_id: string;
-  distro: string;
-  release: string;
-  channel: string | null;
-  package_name: string;
-  binary_names: string[] | null;
-  module_stream: string | null;
-  arch: string | null;
-  scheme: 'rpm' | 'dpkg' | 'apk';
-  ranges: AffectedRange[];
-  versions: string[];
-  status: string;
-  severity: string | null;
-  severity_vendor: string | null;
-  note: string | null;
+interface RowRecord extends AffectedRowShape {
   cves: string[] | null;
   advisory_severity: string | null;
   advisory_severity_vendor: string | null;
@@ -30,21 +15,7 @@ interface RowRecord {
 
 function toRow(r: RowRecord): MatchableRow {
   return {
-    source: r.source,
-    advisoryId: r.advisory_id,
-    distro: r.distro as DistroId,
-    release: r.release,
-    channel: r.channel,
-    packageName: r.package_name,
-    binaryNames: r.binary_names,
-    moduleStream: r.module_stream,
-    arch: r.arch,
-    scheme: r.scheme,
-    ranges: r.ranges,
-    versions: r.versions,
-    status: r.status as AffectedStatus,
-    severity: r.severity === null ? null : { normalized: r.severity as Severity, vendor: r.severity_vendor },
-    note: r.note,
+    ...toAffected(r),
     cves: r.cves ?? [],
     advisorySeverity: (r.advisory_severity ?? 'unknown') as Severity,
     advisorySeverityLabel: r.advisory_severity_vendor,
