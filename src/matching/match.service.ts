@@ -25,6 +25,12 @@ const BATCH = 20;
 export interface HostScope {
   hostId: string;
   scope: 'all' | readonly string[];
+  /**
+   * The installed packages changed (a report), so which kernel counts as running may have
+   * changed too: a scope touching a kernel package then re-evaluates every kernel package.
+   * A feed update leaves the packages, and so the running kernel, as they were.
+   */
+  packagesChanged?: boolean;
 }
 
 export interface HostMatchSummary {
@@ -132,6 +138,15 @@ export class MatchService {
         }
       }
       const packages = new Map([...(await tx.matching.packagesOf(whole, null)), ...(await tx.matching.packagesOf(partial, [...names], kernels))]);
+      // Hosts whose report touched a kernel package: all their kernel packages are in scope.
+      const kernelScope = new Map<string, string[]>();
+      for (const b of batch) {
+        const target = targets.get(b.hostId);
+        if (b.scope === 'all' || b.packagesChanged !== true || target === undefined || !b.scope.some((n) => isKernelPackage(target.scheme, n))) continue;
+        const kernelNames = (packages.get(b.hostId) ?? []).filter((p) => isKernelPackage(target.scheme, p.name)).map((p) => p.name);
+        kernelScope.set(b.hostId, kernelNames);
+        for (const n of kernelNames) names.add(n);
+      }
       const stored = new Map([...(await tx.matching.findingsOf(whole, null)), ...(await tx.matching.findingsOf(partial, [...names]))]);
 
       const changes: (FindingChange & { hostId: string })[] = [];
@@ -143,7 +158,7 @@ export class MatchService {
         let only: Set<string> | undefined;
         if (scope !== 'all') {
           // Which kernel runs decides which kernel packages count: they come along, but only the scope is evaluated.
-          only = new Set(scope);
+          only = new Set([...scope, ...(kernelScope.get(hostId) ?? [])]);
           pkgs = pkgs.filter((p) => only!.has(p.name) || isKernelPackage(target.scheme, p.name));
           mine = mine.filter((f) => only!.has(f.package));
         }
@@ -205,7 +220,8 @@ export class MatchService {
   async matchInventory(hostId: string, inventoryId: string | null, full: boolean): Promise<HostMatchSummary> {
     if (full || inventoryId === null) return this.matchStoredHost(hostId, 'all', `inventory ${inventoryId ?? ''}`.trim());
     const names = await this.repos.matching.changedPackageNames(inventoryId);
-    return this.matchStoredHost(hostId, names, `inventory ${inventoryId}`);
+    const [summary] = await this.matchStoredHosts([{ hostId, scope: names, packagesChanged: true }], `inventory ${inventoryId}`, new Map());
+    return summary ?? { hostId, status: 'ok', opened: 0, resolved: 0, reopened: 0, updated: 0 };
   }
 
   /** After a feed import: the hosts that have packages under the changed (release, package) keys, in batches. */
