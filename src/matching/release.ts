@@ -83,6 +83,3 @@ export function resolveTarget(os: OsInfo): TargetResult {
   }
 }
 
-export function isEndOfLife(t: MatchTarget, now: Date): boolean {
-  return t.endOfLife !== null && now.toISOString().slice(0, 10) > t.endOfLife;
-}

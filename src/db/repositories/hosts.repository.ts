@@ -110,11 +110,6 @@ export class HostsRepository {
     return q.orderBy('hostname').orderBy('id').limit(filter.limit).execute();
   }
 
-  async count(): Promise<number> {
-    const r = await this.db.selectFrom('hosts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
-
   // Credentials -------------------------------------------------------------
 
   /** Revokes the host's other credentials and stores a new one (one live credential per host). */

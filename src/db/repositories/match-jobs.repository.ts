@@ -19,10 +19,6 @@ export class MatchJobsRepository {
     await this.db.insertInto('match_jobs').values({ kind: 'host', host_id: hostId, payload: JSON.stringify({ inventoryId, full }), locked_by: null, locked_until: null, finished_at: null, error: null }).execute();
   }
 
-  async enqueueFull(): Promise<void> {
-    await this.db.insertInto('match_jobs').values({ kind: 'full', host_id: null, payload: '{}', locked_by: null, locked_until: null, finished_at: null, error: null }).execute();
-  }
-
   /** Turns feed key changes not yet seen into one job; false when there were none. */
   async enqueueFeedChanges(): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
@@ -76,14 +72,5 @@ export class MatchJobsRepository {
              error = ${error}, locked_by = null, locked_until = null,
              finished_at = case when attempts >= ${maxAttempts} then now() else null end
       where id = ${id} and locked_by = ${worker}`.execute(this.db);
-  }
-
-  async pendingCount(): Promise<number> {
-    const r = await this.db
-      .selectFrom('match_jobs')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('state', 'in', ['pending', 'running'])
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
   }
 }

@@ -11,11 +11,6 @@ export interface UserRecord {
 export class UsersRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async count(): Promise<number> {
-    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
-
   /** Inserts unless a user with that name exists; returns whether it inserted. */
   async createIfAbsent(user: Omit<UserRecord, 'id'>): Promise<boolean> {
     const r = await this.db
