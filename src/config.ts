@@ -12,6 +12,8 @@ export interface ServerConfig extends StorageConfig {
   adminPassword: string | undefined;
   /** Hours between scheduled feed syncs; 0 or absent: no schedule (`mamori serve` defaults to 6). */
   feedSyncIntervalHours?: number;
+  /** Hours between full reconciliations of every host; 0 or absent: none queued by this process. */
+  reconcileIntervalHours?: number;
 }
 
 export const DEFAULTS = {

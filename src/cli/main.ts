@@ -7,7 +7,7 @@ import { registerFeedsCommand } from './commands/feeds.js';
 import { registerHostsCommand } from './commands/hosts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerKeysCommand } from './commands/keys.js';
-import { registerMatchCommand } from './commands/match.js';
+import { registerMatchCommand, registerReconcileCommand } from './commands/match.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVercmpCommand } from './commands/vercmp.js';
 
@@ -26,6 +26,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerVercmpCommand(program);
   registerMatchCommand(program);
+  registerReconcileCommand(program);
   registerFindingsCommand(program);
   registerVulnCommand(program);
   registerFeedsCommand(program);

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-init.js';
 import * as m0002 from './migrations/0002-feeds.js';
 import * as m0003 from './migrations/0003-matching.js';
 import * as m0004f from './migrations/0004-feed-advisory-rows-hash.js';
+import * as m0005 from './migrations/0005-match-schedule.js';
 
 /** Migrations are listed here (not read from disk) so the compiled build and tests see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-feeds': m0002,
   '0003-matching': m0003,
   '0004-feed-advisory-rows-hash': m0004f,
+  '0005-match-schedule': m0005,
 };
 
 const provider: MigrationProvider = {

@@ -277,11 +277,17 @@ export interface MatchCursorsTable {
   last_id: string;
 }
 
+export interface MatchScheduleTable {
+  name: string;
+  last_queued_at: Timestamp;
+}
+
 export interface DB {
   findings: FindingsTable;
   finding_events: FindingEventsTable;
   match_jobs: MatchJobsTable;
   match_cursors: MatchCursorsTable;
+  match_schedule: MatchScheduleTable;
   users: UsersTable;
   sessions: SessionsTable;
   registration_keys: RegistrationKeysTable;

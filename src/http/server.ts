@@ -50,7 +50,7 @@ export async function startServer(config: ServerConfig, opts: { logLevel?: strin
     } else if (admin.created) {
       app.log.info('created user "admin" with the password from MAMORI_ADMIN_PASSWORD');
     }
-    const matchWorker = new MatchWorker(ctx.repos.matchJobs, ctx.deps.matching, app.log);
+    const matchWorker = new MatchWorker(ctx.repos.matchJobs, ctx.deps.matching, app.log, { reconcileEveryMs: (config.reconcileIntervalHours ?? 0) * 3600_000 });
     worker = matchWorker;
     ctx.notify.matchWork = () => {
       matchWorker.wake();

@@ -30,9 +30,9 @@ export interface FeedSyncJob {
 }
 
 /** Parses `--feed-sync-interval` / MAMORI_FEED_SYNC_INTERVAL_HOURS: hours ≥ 0, fractions allowed. */
-export function parseIntervalHours(v: string): number {
+export function parseIntervalHours(v: string, what = 'feed sync interval'): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`feed sync interval must be a number of hours ≥ 0 (0 disables), not "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${what} must be a number of hours ≥ 0 (0 disables), not "${v}"`);
   return n;
 }
 

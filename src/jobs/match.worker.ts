@@ -1,19 +1,24 @@
 /**
  * Runs matching jobs in the background of `mamori serve`: claims the oldest
  * job (SKIP LOCKED: several processes share the queue), runs it, and when the
- * queue is empty turns new feed key changes into a job. A job that throws is
- * retried (up to 3 attempts) and then left `failed` with its error.
+ * queue is empty turns new feed key changes into a job, or queues the periodic
+ * full reconciliation when it is due. A job that throws is retried (up to 3
+ * attempts) and then left `failed` with its error.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
-import type { MatchJob, MatchJobsRepository } from '../db/repositories/match-jobs.repository.js';
+import type { FollowUp, MatchJob, MatchJobsRepository } from '../db/repositories/match-jobs.repository.js';
 import type { MatchService } from '../matching/match.service.js';
 
 export interface MatchWorkerOptions {
   pollMs?: number;
   leaseMs?: number;
   maxAttempts?: number;
+  /** Time between full reconciliations; 0: never queued by this worker. */
+  reconcileEveryMs?: number;
+  /** Hosts per full-reconciliation job (default RECONCILE_SLICE). */
+  reconcileSlice?: number;
 }
 
 export class MatchWorker {
@@ -24,16 +29,20 @@ export class MatchWorker {
   private readonly pollMs: number;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
+  private readonly reconcileEveryMs: number;
+  private readonly reconcileSlice: number | undefined;
 
   constructor(
-    private readonly jobs: Pick<MatchJobsRepository, 'claim' | 'complete' | 'fail' | 'enqueueFeedChanges'>,
-    private readonly matching: Pick<MatchService, 'matchInventory' | 'matchFeedChanges' | 'reconcileAll'>,
+    private readonly jobs: Pick<MatchJobsRepository, 'claim' | 'complete' | 'fail' | 'enqueueFeedChanges' | 'enqueueReconciliationIfDue'>,
+    private readonly matching: Pick<MatchService, 'matchInventory' | 'matchFeedChanges' | 'reconcileSlice'>,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'error' | 'warn'>,
     opts: MatchWorkerOptions = {},
   ) {
     this.pollMs = opts.pollMs ?? 2000;
     this.leaseMs = opts.leaseMs ?? 10 * 60_000;
     this.maxAttempts = opts.maxAttempts ?? 3;
+    this.reconcileEveryMs = opts.reconcileEveryMs ?? 0;
+    this.reconcileSlice = opts.reconcileSlice;
   }
 
   start(): void {
@@ -66,7 +75,7 @@ export class MatchWorker {
     while (this.running) {
       let worked = false;
       try {
-        worked = (await this.runOne()) || (await this.jobs.enqueueFeedChanges());
+        worked = (await this.runOne()) || (await this.jobs.enqueueFeedChanges()) || (this.reconcileEveryMs > 0 && (await this.jobs.enqueueReconciliationIfDue(this.reconcileEveryMs)));
       } catch (e) {
         this.log.error({ err: e }, 'match worker: could not claim work');
       }
@@ -87,8 +96,8 @@ export class MatchWorker {
     const job = await this.jobs.claim(this.id, this.leaseMs);
     if (job === undefined) return false;
     try {
-      await this.execute(job);
-      await this.jobs.complete(job.id, this.id);
+      const followUp = await this.execute(job);
+      await this.jobs.complete(job.id, this.id, followUp);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.log.error({ err: e, job: job.id, kind: job.kind }, 'match job failed');
@@ -97,20 +106,21 @@ export class MatchWorker {
     return true;
   }
 
-  private async execute(job: MatchJob): Promise<void> {
+  private async execute(job: MatchJob): Promise<FollowUp | undefined> {
     switch (job.kind) {
       case 'host':
         await this.matching.matchInventory(job.hostId, job.inventoryId, job.full);
-        return;
+        return undefined;
       case 'keys': {
         const r = await this.matching.matchFeedChanges(job.fromId, job.toId);
         this.log.info({ hosts: r.length }, 're-matched hosts after a feed update');
-        return;
+        return undefined;
       }
       case 'full': {
-        const r = await this.matching.reconcileAll();
-        this.log.info({ hosts: r.length }, 'full reconciliation done');
-        return;
+        const { summaries, next } = await this.matching.reconcileSlice(job.after, this.reconcileSlice);
+        const changed = summaries.filter((s) => s.opened + s.resolved + s.reopened + s.updated > 0).length;
+        this.log.info({ hosts: summaries.length, changed, after: job.after }, next === null ? 'full reconciliation done' : 'full reconciliation: slice done');
+        return next === null ? undefined : { kind: 'full', after: next };
       }
     }
   }

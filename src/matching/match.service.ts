@@ -21,6 +21,8 @@ import type { Finding, MatchTarget, MatchableRow } from './types.js';
 
 /** Hosts matched per transaction by feed updates and reconciliation. */
 const BATCH = 20;
+/** Hosts per full-reconciliation job (about 15 s at 25 ms a host, well inside a job's lease). */
+export const RECONCILE_SLICE = 500;
 
 export interface HostScope {
   hostId: string;
@@ -238,15 +240,37 @@ export class MatchService {
     return out;
   }
 
-  /** Periodic full reconciliation: every host, every package. Must equal what incremental matching left. */
-  async reconcileAll(): Promise<HostMatchSummary[]> {
+  /**
+   * Full reconciliation, one slice: every package of up to `limit` hosts after
+   * `after` (host id order). `next` is where the following slice starts, null
+   * after the last. The periodic job runs one slice per job so that a long
+   * reconciliation never outlives a job lease and reports are matched between slices.
+   */
+  async reconcileSlice(after: string | null, limit = RECONCILE_SLICE): Promise<{ summaries: HostMatchSummary[]; next: string | null }> {
     const caches = new Map<string, RowCache>();
-    const out: HostMatchSummary[] = [];
-    const hosts = await this.repos.matching.allHosts();
-    for (let i = 0; i < hosts.length; i += BATCH) {
-      const batch = hosts.slice(i, i + BATCH).map((h) => ({ hostId: h.id, scope: 'all' as const }));
-      out.push(...(await this.matchStoredHosts(batch, 'reconciliation', caches)));
+    const summaries: HostMatchSummary[] = [];
+    const ids = await this.repos.matching.hostIdsAfter(after, limit);
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const batch = ids.slice(i, i + BATCH).map((hostId) => ({ hostId, scope: 'all' as const }));
+      summaries.push(...(await this.matchStoredHosts(batch, 'reconciliation', caches)));
     }
+    return { summaries, next: ids.length < limit ? null : (ids.at(-1) ?? null) };
+  }
+
+  /** Queues a full reconciliation for the match workers (it also restarts the periodic interval). */
+  async queueReconciliation(): Promise<void> {
+    await this.repos.matchJobs.enqueueReconciliation();
+  }
+
+  /** Every host, every package, slice after slice. Must equal what incremental matching left. */
+  async reconcileAll(): Promise<HostMatchSummary[]> {
+    const out: HostMatchSummary[] = [];
+    let after: string | null = null;
+    do {
+      const slice = await this.reconcileSlice(after);
+      out.push(...slice.summaries);
+      after = slice.next;
+    } while (after !== null);
     return out;
   }
 

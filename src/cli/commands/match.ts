@@ -35,6 +35,16 @@ export function registerMatchCommand(program: Command): void {
     });
 }
 
+export function registerReconcileCommand(program: Command): void {
+  program
+    .command('reconcile')
+    .description('queue a full reconciliation: every host re-matched against the current advisory data (serve also runs one every --reconcile-interval hours)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withApi(storageConfig(cmd.optsWithGlobals<Globals>()), (api) => api.call<{ queued: boolean }>('POST', '/api/v1/match/reconcile'));
+      process.stdout.write('full reconciliation queued: the match worker of a running `mamori serve` performs it\n');
+    });
+}
+
 function printTable(r: DocumentMatch): void {
   const os = r.os.prettyName || `${r.os.id} ${r.os.versionId}`;
   if (!r.os.supported) {

@@ -4,23 +4,28 @@ import { AppError } from '../../errors.js';
 import { serveUntilSignalled } from '../../http/server.js';
 import { DEFAULT_FEED_SYNC_INTERVAL_HOURS, parseIntervalHours } from '../../jobs/feed-sync.job.js';
 
-function parseFeedSyncInterval(v: string): number {
-  try {
-    return parseIntervalHours(v);
-  } catch (e) {
-    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
-  }
+function intervalFlag(what: string) {
+  return (v: string): number => {
+    try {
+      return parseIntervalHours(v, what);
+    } catch (e) {
+      throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+    }
+  };
 }
 
 /** The flag's value, or the environment's default (validated only when serving). */
-function feedSyncHours(v: number | string): number {
+function intervalHours(v: number | string, env: string, what: string): number {
   if (typeof v === 'number') return v;
   try {
-    return parseIntervalHours(v);
+    return parseIntervalHours(v, what);
   } catch (e) {
-    throw new AppError('ERR_VALIDATION', `MAMORI_FEED_SYNC_INTERVAL_HOURS: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AppError('ERR_VALIDATION', `${env}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
+
+/** Hours between full reconciliations of every host (src/jobs/match.worker.ts). */
+export const DEFAULT_RECONCILE_INTERVAL_HOURS = 24;
 
 export function parsePositiveInt(name: string) {
   return (v: string): number => {
@@ -48,11 +53,16 @@ export function registerServeCommand(program: Command): void {
     // feed sync schedule (src/jobs/feed-sync.job.ts)
     .addOption(
       new Option('--feed-sync-interval <hours>', 'hours between feed syncs; 0 disables (env MAMORI_FEED_SYNC_INTERVAL_HOURS)')
-        .argParser(parseFeedSyncInterval)
+        .argParser(intervalFlag('feed sync interval'))
         .default(envOr('MAMORI_FEED_SYNC_INTERVAL_HOURS', String(DEFAULT_FEED_SYNC_INTERVAL_HOURS))),
     )
     .option('--no-feed-sync', 'never download feeds (air-gapped: import bundles with mamori feeds import-bundle)')
-    .action(async (opts: { host: string; port: number; staleAfter: number; publicUrl?: string; feedSyncInterval: number | string; feedSync: boolean }, cmd: Command) => {
+    .addOption(
+      new Option('--reconcile-interval <hours>', 'hours between full reconciliations of every host; 0 disables (env MAMORI_RECONCILE_INTERVAL_HOURS)')
+        .argParser(intervalFlag('reconcile interval'))
+        .default(envOr('MAMORI_RECONCILE_INTERVAL_HOURS', String(DEFAULT_RECONCILE_INTERVAL_HOURS))),
+    )
+    .action(async (opts: { host: string; port: number; staleAfter: number; publicUrl?: string; feedSyncInterval: number | string; feedSync: boolean; reconcileInterval: number | string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ dataDir?: string; databaseUrl?: string }>();
       await serveUntilSignalled({
         ...storageConfig(g),
@@ -61,7 +71,8 @@ export function registerServeCommand(program: Command): void {
         staleAfterHours: opts.staleAfter,
         publicUrl: opts.publicUrl,
         adminPassword: envOr('MAMORI_ADMIN_PASSWORD', undefined),
-        feedSyncIntervalHours: opts.feedSync ? feedSyncHours(opts.feedSyncInterval) : 0,
+        feedSyncIntervalHours: opts.feedSync ? intervalHours(opts.feedSyncInterval, 'MAMORI_FEED_SYNC_INTERVAL_HOURS', 'feed sync interval') : 0,
+        reconcileIntervalHours: intervalHours(opts.reconcileInterval, 'MAMORI_RECONCILE_INTERVAL_HOURS', 'reconcile interval'),
       });
     });
 }

@@ -10,7 +10,14 @@ import type { DB } from '../schema.js';
 export type MatchJob =
   | { id: string; kind: 'host'; hostId: string; inventoryId: string | null; full: boolean; attempts: number }
   | { id: string; kind: 'keys'; fromId: string; toId: string; attempts: number }
-  | { id: string; kind: 'full'; attempts: number };
+  /** One slice of a full reconciliation: the hosts after `after` (by id); the next slice is queued when it completes. */
+  | { id: string; kind: 'full'; after: string | null; attempts: number };
+
+/** What a completed job leaves behind: the next slice of a reconciliation. */
+export interface FollowUp {
+  kind: 'full';
+  after: string;
+}
 
 export class MatchJobsRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -37,6 +44,40 @@ export class MatchJobsRepository {
     });
   }
 
+  /**
+   * Queues a full reconciliation when `intervalMs` has passed since the last one was
+   * queued (the schedule row's lock makes this happen once across processes) and none
+   * is still pending or running. True when it queued one.
+   */
+  async enqueueReconciliationIfDue(intervalMs: number): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const due = await tx
+        .selectFrom('match_schedule')
+        .select(sql<boolean>`last_queued_at + ${`${intervalMs} milliseconds`}::interval <= now()`.as('due'))
+        .where('name', '=', 'full_reconciliation')
+        .forUpdate()
+        .executeTakeFirst();
+      if (due?.due !== true) return false;
+      const busy = await tx.selectFrom('match_jobs').select('id').where('kind', '=', 'full').where('state', 'in', ['pending', 'running']).executeTakeFirst();
+      if (busy === undefined) await this.insertFull(tx, null);
+      // A reconciliation still under way counts as this period's.
+      await tx.updateTable('match_schedule').set({ last_queued_at: sql<Date>`now()` }).where('name', '=', 'full_reconciliation').execute();
+      return busy === undefined;
+    });
+  }
+
+  /** Queues a full reconciliation now (`mamori match --reconcile`, POST /api/v1/match/reconcile). */
+  async enqueueReconciliation(): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await this.insertFull(tx, null);
+      await tx.updateTable('match_schedule').set({ last_queued_at: sql<Date>`now()` }).where('name', '=', 'full_reconciliation').execute();
+    });
+  }
+
+  private async insertFull(db: Kysely<DB>, after: string | null): Promise<void> {
+    await db.insertInto('match_jobs').values({ kind: 'full', host_id: null, payload: JSON.stringify({ after }), locked_by: null, locked_until: null, finished_at: null, error: null }).execute();
+  }
+
   async claim(worker: string, leaseMs: number): Promise<MatchJob | undefined> {
     const r = await sql<{ id: string; kind: 'host' | 'keys' | 'full'; host_id: string | null; payload: Record<string, unknown>; attempts: number }>`
       update match_jobs set state = 'running', attempts = attempts + 1, locked_by = ${worker},
@@ -56,13 +97,21 @@ export class MatchJobsRepository {
       case 'keys':
         return { id: j.id, kind: 'keys', fromId: String(p.fromId), toId: String(p.toId), attempts: j.attempts };
       case 'full':
-        return { id: j.id, kind: 'full', attempts: j.attempts };
+        return { id: j.id, kind: 'full', after: typeof p.after === 'string' ? p.after : null, attempts: j.attempts };
     }
   }
 
-  async complete(id: string, worker: string): Promise<void> {
-    // locked_by stays: which process did the job.
-    await this.db.updateTable('match_jobs').set({ state: 'done', finished_at: sql<Date>`now()`, locked_until: null }).where('id', '=', id).where('locked_by', '=', worker).execute();
+  /**
+   * Marks the job done and queues its follow-up in the same transaction, only while
+   * this worker still holds it: a worker whose lease ran out and was taken over
+   * leaves both to the one that took it.
+   */
+  async complete(id: string, worker: string, followUp?: FollowUp): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      // locked_by stays: which process did the job.
+      const done = await tx.updateTable('match_jobs').set({ state: 'done', finished_at: sql<Date>`now()`, locked_until: null }).where('id', '=', id).where('locked_by', '=', worker).where('state', '=', 'running').executeTakeFirst();
+      if (followUp !== undefined && done.numUpdatedRows > 0n) await this.insertFull(tx, followUp.after);
+    });
   }
 
   /** Back to pending for another try, or failed for good after `maxAttempts`. */

@@ -213,9 +213,11 @@ export class MatchingRepository {
   }
 
   /** Every host id with the release it was last matched against, in id order. */
-  async allHosts(): Promise<{ id: string; distro: string | null; release: string | null }[]> {
-    const rows = await this.db.selectFrom('hosts').select(['id', 'match_distro', 'match_release']).orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, distro: r.match_distro, release: r.match_release }));
+  /** Host ids in id order after `after` (all from the start when null), at most `limit`. */
+  async hostIdsAfter(after: string | null, limit: number): Promise<string[]> {
+    let q = this.db.selectFrom('hosts').select('id').orderBy('id').limit(limit);
+    if (after !== null) q = q.where('id', '>', after);
+    return (await q.execute()).map((r) => r.id);
   }
 
   /** Feed keys changed in an id range of feed_key_changes, grouped by distribution release. */

@@ -54,4 +54,22 @@ export function matchRoutes(app: App, deps: Pick<AppDeps, 'matching' | 'guards'>
     },
     async (req) => deps.matching.matchDocument(req.body),
   );
+
+  app.post(
+    '/api/v1/match/reconcile',
+    {
+      schema: {
+        tags: ['matching'],
+        summary: 'Queue a full reconciliation: every host re-matched against the current advisory data (also runs on a schedule, see `mamori serve --reconcile-interval`)',
+        response: { 202: Type.Object({ queued: Type.Boolean() }), ...errorResponses },
+      },
+      onRequest: async (req) => {
+        await deps.guards.admin(req);
+      },
+    },
+    async (_req, reply) => {
+      await deps.matching.queueReconciliation();
+      return reply.code(202).send({ queued: true });
+    },
+  );
 }
