@@ -167,6 +167,74 @@ describe('matchHost', () => {
   });
 });
 
+describe('matchHost on SUSE', () => {
+  const suse = (over: Partial<MatchableRow> & Pick<AffectedPackage, 'packageName'>, cves: string[] = ['CVE-2021-29154']): MatchableRow =>
+    row({ source: 'suse-oval', advisoryId: cves[0]!, distro: 'sles', release: '15.5', ranges: [{ introduced: '0', fixed: '5.14.21-150500.55.44.1' }], advisorySeverityLabel: 'important', ...over }, cves);
+  const sles155 = target('sles', '15.5');
+  const kernel = pkg('kernel-default', '5.14.21-150500.55.39.1');
+
+  it('matches the binary RPM by rpm version: below the fix, at the fix, above it', () => {
+    const rows = index([suse({ packageName: 'kernel-default' })]);
+    const r = matchHost({ target: sles155, kernelRelease: null, packages: [kernel] }, rows);
+    expect(r.findings.map((f) => [f.vulnerability, f.package, f.installedVersion, f.fixedVersion, f.fixState, f.sources, f.remediation])).toEqual([
+      ['CVE-2021-29154', 'kernel-default', '5.14.21-150500.55.39.1', '5.14.21-150500.55.44.1', 'fixed', ['suse-oval'], 'zypper refresh && zypper update kernel-default'],
+    ]);
+    expect(r.remediation).toBe('zypper refresh && zypper update kernel-default');
+    for (const evr of ['5.14.21-150500.55.44.1', '5.14.21-150500.55.49.1']) {
+      expect(matchHost({ target: sles155, kernelRelease: null, packages: [pkg('kernel-default', evr)] }, rows).findings).toEqual([]);
+    }
+  });
+
+  it('applies base product, module and add-on rows; not LTSS, BCL or ESPOS rows', () => {
+    const channels = [null, 'module-basesystem', 'workstation-extension', 'ltss', 'bcl', 'espos', 'server-ltss-extended-security', 'module-basesystem:ltss'];
+    const rows = index(channels.map((channel, i) => suse({ packageName: 'kernel-default', channel, advisoryId: `ADV-${i}` }, [`CVE-2024-000${i}`])));
+    const r = matchHost({ target: sles155, kernelRelease: null, packages: [kernel] }, rows);
+    expect(r.findings.map((f) => f.vulnerability)).toEqual(['CVE-2024-0000', 'CVE-2024-0001', 'CVE-2024-0002']);
+  });
+
+  it('a SLED host is matched with its own rows and the SLES modules of its service pack, not SLES base rows', () => {
+    const rows = index([
+      suse({ packageName: 'krb5', distro: 'sled', ranges: [{ introduced: '0', fixed: '1.20.1-150500.3.3.1' }] }, ['CVE-2024-1']),
+      suse({ packageName: 'krb5', channel: 'module-basesystem', ranges: [{ introduced: '0', fixed: '1.20.1-150500.3.3.1' }] }, ['CVE-2024-2']),
+      suse({ packageName: 'krb5', ranges: [{ introduced: '0', fixed: '1.20.1-150500.3.3.1' }] }, ['CVE-2024-3']),
+      suse({ packageName: 'krb5', channel: 'module-basesystem', release: '15.4', ranges: [{ introduced: '0', fixed: '1.20.1-150500.3.3.1' }] }, ['CVE-2024-4']),
+    ]);
+    const r = matchHost({ target: target('sled', '15.5'), kernelRelease: null, packages: [pkg('krb5', '1.20.1-150500.1.2')] }, rows);
+    expect(r.findings.map((f) => f.vulnerability)).toEqual(['CVE-2024-1', 'CVE-2024-2']);
+  });
+
+  it('SUSE OVAL decides over OSV: its "not affected" suppresses, its fix state wins; OSV adds its advisory id', () => {
+    const osv = { source: 'osv:SUSE', advisoryId: 'SUSE-SU-2024:0001-1' };
+    const notAffected = index([
+      suse({ packageName: 'python3-cryptography', status: 'not_affected', ranges: [] }, ['CVE-2026-34073']),
+      suse({ ...osv, packageName: 'python3-cryptography', ranges: [{ introduced: '0', fixed: '3.3.2-150400.23.1' }] }, ['CVE-2026-34073']),
+    ]);
+    expect(matchHost({ target: sles155, kernelRelease: null, packages: [pkg('python3-cryptography', '3.3.2-150400.20.3', { arch: 'x86_64' })] }, notAffected).findings).toEqual([]);
+
+    const both = index([suse({ packageName: 'kernel-default' }), suse({ ...osv, packageName: 'kernel-default', ranges: [{ introduced: '0', fixed: '5.14.21-150500.55.49.1' }] })]);
+    const [f] = matchHost({ target: sles155, kernelRelease: null, packages: [kernel] }, both).findings;
+    expect(f).toMatchObject({ fixedVersion: '5.14.21-150500.55.44.1', sources: ['suse-oval', 'osv:SUSE'], advisories: ['SUSE-SU-2024:0001-1'] });
+  });
+
+  it('an OSV record keyed on the source package applies to the binaries it lists (found through SOURCERPM)', () => {
+    const rows = index([
+      suse({ source: 'osv:SUSE', advisoryId: 'SUSE-SU-2024:0002-1', packageName: 'openssl-3', binaryNames: ['libopenssl3', 'openssl-3'], ranges: [{ introduced: '0', fixed: '3.0.8-150500.5.14.1' }] }, ['CVE-2024-5535']),
+    ]);
+    const lib = pkg('libopenssl3', '3.0.8-150500.5.8.1', { sourceName: 'openssl-3', sourceVersion: '3.0.8-150500.5.8.1' });
+    const other = pkg('libopenssl3-hmac', '3.0.8-150500.5.8.1', { sourceName: 'openssl-3', sourceVersion: '3.0.8-150500.5.8.1' });
+    const r = matchHost({ target: sles155, kernelRelease: null, packages: [lib, other] }, rows);
+    expect(r.findings.map((f) => [f.package, f.sourcePackage, f.fixedVersion])).toEqual([['libopenssl3', 'openssl-3', '3.0.8-150500.5.14.1']]);
+  });
+
+  it('Tumbleweed is fixed by a distribution upgrade', () => {
+    const tw = target('opensuse-tumbleweed', '20240101');
+    const rows = index([suse({ source: 'osv:openSUSE', advisoryId: 'openSUSE-SU-2024:0001-1', distro: 'opensuse-tumbleweed', release: 'rolling', packageName: 'krb5', ranges: [{ introduced: '0', fixed: '1.21.3-1.1' }] })]);
+    const r = matchHost({ target: tw, kernelRelease: null, packages: [pkg('krb5', '1.21.2-1.1')] }, rows);
+    expect(r.findings.map((f) => f.remediation)).toEqual(['zypper refresh && zypper dist-upgrade']);
+    expect(r.remediation).toBe('zypper refresh && zypper dist-upgrade');
+  });
+});
+
 describe('resolveTarget', () => {
   it.each([
     ['centos', '7', 'rhel', '7'],
@@ -180,7 +248,7 @@ describe('resolveTarget', () => {
   });
 
   it('says explicitly when there is no data', () => {
-    for (const id of ['amzn', 'fedora', 'ol', 'opensuse-tumbleweed']) {
+    for (const id of ['amzn', 'fedora', 'ol', 'sl-micro']) {
       const r = resolveTarget({ id, idLike: [], versionId: '1', codename: null, name: id, prettyName: id });
       expect(r.supported).toBe(false);
     }

@@ -1,6 +1,6 @@
 /**
  * Matches one host's packages against the advisory rows of its distribution
- * release. Pure: the caller looks rows up by the name the family's advisories
+ * release (of each of its release keys: `MatchTarget.keys`). Pure: the caller looks rows up by the name the family's advisories
  * use (binary RPM name, Debian/Ubuntu source package, Alpine origin).
  *
  * For each (vulnerability, installed package) every source that has rows for
@@ -12,7 +12,8 @@ import { isAppError } from '../errors.js';
 import { compareVersions } from '../versioning/index.js';
 import { driverFor } from './drivers/index.js';
 import { evaluateRanges } from './evaluate.js';
-import { selectRunningKernel } from './kernel.js';
+import { selectRunningKernelOf } from './kernel.js';
+import { isTargetRow } from './release.js';
 import type { Explanation, Finding, FixState, HostMatchInput, HostMatchResult, MatchPackage, MatchableRow } from './types.js';
 
 interface Verdict {
@@ -47,7 +48,7 @@ function judge(row: MatchableRow, version: string): Verdict {
 export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string, readonly MatchableRow[]>): HostMatchResult {
   const { target } = input;
   const driver = driverFor(target.family);
-  const kernel = selectRunningKernel(target.scheme, input.packages, input.kernelRelease);
+  const kernel = selectRunningKernelOf(target, input.packages, input.kernelRelease);
   const findings: Finding[] = [];
   const problems: string[] = [];
 
@@ -56,7 +57,7 @@ export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string,
     const keys = driver.keys(p);
     const byVuln = new Map<string, Verdict[]>();
     for (const key of keys) for (const row of rowsByName.get(key.name) ?? []) {
-      if (row.withdrawn || row.distro !== target.distro || row.release !== target.release || !driver.applies(row, p)) continue;
+      if (row.withdrawn || !isTargetRow(target, row) || !driver.applies(row, p)) continue;
       if (key.accepts !== undefined && !key.accepts(row)) continue;
       let verdict: Verdict;
       try {

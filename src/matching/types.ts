@@ -14,14 +14,32 @@ export interface MatchableRow extends AffectedPackage {
   withdrawn: boolean;
 }
 
+/**
+ * One (distribution, release) key a host's advisory rows are stored under, and which of
+ * its rows the host sees there: `all` of them (the driver still decides per channel),
+ * only those of an add-on product or module (`addons`: channel not null), or only those
+ * of a `module-*` channel (`modules`).
+ */
+export interface ReleaseKey {
+  distro: DistroId;
+  release: string;
+  rows: 'all' | 'addons' | 'modules';
+}
+
 /** Which advisory data a host is matched against, decided from its os-release. */
 export interface MatchTarget {
-  family: 'redhat' | 'debian' | 'alpine';
+  family: 'redhat' | 'debian' | 'alpine' | 'suse';
   /** os-release ID of the host. */
   hostDistro: string;
   /** Distribution and release key the advisories are stored under (CentOS 7 → rhel 7). */
   distro: DistroId;
   release: string;
+  /**
+   * Every key the host's rows live under, `distro`/`release` (all rows) first. One key for
+   * most families; SUSE Linux Enterprise Desktop and Server for SAP also see the SLES
+   * modules and add-ons of their service pack, SLE 12 SPn the SLE 12 modules (which have no SP).
+   */
+  keys: readonly ReleaseKey[];
   scheme: VersionScheme;
   /** The distribution's end of (security) support for this release; null when unknown. */
   endOfLife: string | null;

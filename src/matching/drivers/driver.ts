@@ -25,7 +25,7 @@ export interface Driver {
   remediation(target: MatchTarget, packages: string[], advisories: string[]): string;
 }
 
-/** Rows of another update stream (Ubuntu Pro/ESM, RHEL EUS/AUS…) need an entitlement we cannot see. */
+/** Rows of another update stream (Ubuntu Pro/ESM, RHEL EUS/AUS…) need an entitlement we cannot see (SUSE: see `suse.ts`). */
 export function isOrdinaryChannel(row: MatchableRow): boolean {
   return row.channel === null;
 }

@@ -3,11 +3,13 @@ import { alpineDriver } from './alpine.js';
 import { debianDriver } from './debian.js';
 import type { Driver } from './driver.js';
 import { redhatDriver } from './redhat.js';
+import { suseDriver } from './suse.js';
 
 const DRIVERS: Record<MatchTarget['family'], Driver> = {
   redhat: redhatDriver,
   debian: debianDriver,
   alpine: alpineDriver,
+  suse: suseDriver,
 };
 
 export function driverFor(family: MatchTarget['family']): Driver {
