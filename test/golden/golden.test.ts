@@ -15,7 +15,9 @@ import { parseDebianTracker } from '../../src/feeds/debian-tracker/parse.js';
 import { parseOsv } from '../../src/feeds/osv/parse.js';
 import { parseRedHatOval } from '../../src/feeds/redhat-oval/parse.js';
 import { parseRedHatSecurityData } from '../../src/feeds/redhat-securitydata/parse.js';
+import { parseSuseOval } from '../../src/feeds/suse-oval/parse.js';
 import { toStoredPackages } from '../../src/inventory/ingest.service.js';
+import { parseInventoryJson } from '../../src/inventory/parse-document.js';
 import { parseApkInstalled } from '../../src/inventory/parsers/apk.js';
 import { parseVulsScanResult } from '../../src/inventory/parsers/vuls.js';
 import { matchHost } from '../../src/matching/match.js';
@@ -144,6 +146,40 @@ describe.skipIf(!HAS_SHARED_DATA)('golden matching on real data', () => {
     const r = run(vuls('ubuntu_2004'), osvDir('osv/ubuntu'));
     expect(r.findings.some((f) => f.vulnerability === 'CVE-2016-20013' && f.fixState === 'unfixed' && f.sourcePackage === 'glibc')).toBe(true);
     golden('ubuntu2004-osv', r);
+  });
+
+  it('SUSE Linux Enterprise 15 hosts against the SUSE OVAL excerpt (hosts built from real versions: sle15-suse-oval/PROVENANCE.md)', () => {
+    const feeds = parseSuseOval(readFileSync(join(SHARED_DATA, 'suse/oval/suse-oval-excerpt.xml')));
+    const host = (name: string): ParsedInventory => parseInventoryJson(JSON.parse(readFileSync(join(HERE, 'sle15-suse-oval', `${name}.inventory.json`), 'utf8')), 'upload');
+    const brief = (r: HostMatchResult) => r.findings.map((f) => [f.vulnerability, f.package, f.installedVersion, f.fixedVersion, f.fixState, f.severity, f.sources.join(',')]);
+
+    // SLES for SAP 15: the running kernel 4.12.14-150.66.1 is below the fix of its own product's row;
+    // the installed, not running 4.12.14-150.72.1 is not a finding, and asks for a reboot.
+    const sap = run(host('sles_sap-15'), feeds);
+    expect(brief(sap)).toEqual([['CVE-2021-29154', 'kernel-default', '4.12.14-150.66.1', '4.12.14-150.72.1', 'fixed', 'high', 'suse-oval']]);
+    expect(sap.rebootRequired).toBe(true);
+    expect(sap.remediation).toBe('zypper refresh && zypper update kernel-default');
+    expect(sap.findings[0]!.explanation).toEqual([{ source: 'suse-oval', advisoryId: 'CVE-2021-29154', status: 'fixed', comparison: '4.12.14-150.66.1 < 4.12.14-150.72.1 (rpm)' }]);
+    // krb5 1.15.2-4.25 is exactly the fixed version (CVE-2010-1323): not vulnerable; python3-cryptography
+    // (CVE-2026-34073) and kernel-default (CVE-1999-0524) have "not affected" rows: no finding for any version.
+    expect(sap.findings.map((f) => f.vulnerability)).not.toContain('CVE-2010-1323');
+    golden('sle15-suse-oval', sap);
+
+    // The same host running the fixed kernel: nothing left.
+    const fixedKernel = host('sles_sap-15');
+    fixedKernel.host.kernelRelease = '4.12.14-150.72-default';
+    expect(run(fixedKernel, feeds)).toMatchObject({ findings: [], rebootRequired: false, remediation: null });
+
+    // SLES 15 without LTSS: CVE-2021-29154 has only an LTSS row for SLES 15, which needs a subscription
+    // the host does not show; its kernel 4.12.14-150.22.1 (a general update) is not reported.
+    const sles = run(host('sles-15'), feeds);
+    expect(brief(sles)).toEqual([]);
+    // The LTSS row is in the data, its fix above the installed 150.22.1: only its channel keeps it out.
+    const ltss = feeds.affected.filter((a) => a.advisoryId === 'CVE-2021-29154' && a.distro === 'sles' && a.release === '15' && a.packageName === 'kernel-default');
+    expect(ltss.map((a) => `${a.channel ?? ''} ${a.status} ${a.ranges[0]?.fixed ?? ''}`)).toEqual(['ltss fixed 0:4.12.14-150.72.1']);
+
+    // SLED 15: its own krb5 rows and the SLES 15 module rows (krb5-server: Server Applications module), all at the fix.
+    expect(brief(run(host('sled-15'), feeds))).toEqual([]);
   });
 
   it('Alpine 3.19 host (Vuls) against OSV', () => {
