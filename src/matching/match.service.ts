@@ -13,10 +13,10 @@ import type { OsInfo } from '../domain/inventory.js';
 import { toStoredPackages } from '../inventory/ingest.service.js';
 import { parseInventoryJson } from '../inventory/parse-document.js';
 import { driverFor } from './drivers/index.js';
-import { isKernelPackage } from './kernel.js';
+import { isTargetKernelPackage } from './kernel.js';
 import { matchHost } from './match.js';
 import { reconcileFindings, type FindingChange } from './reconcile.js';
-import { resolveTarget } from './release.js';
+import { hostKeysSeeing, resolveTarget } from './release.js';
 import type { Finding, MatchTarget, MatchableRow } from './types.js';
 
 /** Hosts matched per transaction by feed updates and reconciliation. */
@@ -74,6 +74,36 @@ class RowCache {
     }
     return out;
   }
+}
+
+/**
+ * The rows of every (distribution, release) key of a target, by package name, through one
+ * cache per key (shared by the hosts of a job). Most targets have one key; a SUSE host may
+ * have several (SLED and SLES for SAP also see the SLES modules of their service pack).
+ */
+async function rowsOfTarget(
+  repos: Pick<Repositories, 'matching'>,
+  target: MatchTarget,
+  names: readonly string[],
+  caches: Map<string, RowCache>,
+): Promise<Map<string, MatchableRow[]>> {
+  const maps: Map<string, MatchableRow[]>[] = [];
+  const seen = new Set<string>();
+  for (const k of target.keys) {
+    const key = `${k.distro}\u0000${k.release}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let cache = caches.get(key);
+    if (cache === undefined) {
+      cache = new RowCache(k.distro, k.release);
+      caches.set(key, cache);
+    }
+    maps.push(await cache.get(repos, names));
+  }
+  if (maps.length === 1) return maps[0]!;
+  const out = new Map<string, MatchableRow[]>();
+  for (const m of maps) for (const [name, rows] of m) out.set(name, [...(out.get(name) ?? []), ...rows]);
+  return out;
 }
 
 function osOf(h: HostRow): OsInfo | null {
@@ -136,7 +166,7 @@ export class MatchService {
       for (const id of partial) {
         for (const n of scopes.get(id) as readonly string[]) {
           names.add(n);
-          if (isKernelPackage(targets.get(id)!.scheme, n)) kernels = true;
+          if (isTargetKernelPackage(targets.get(id)!, n)) kernels = true;
         }
       }
       const packages = new Map([...(await tx.matching.packagesOf(whole, null)), ...(await tx.matching.packagesOf(partial, [...names], kernels))]);
@@ -144,8 +174,8 @@ export class MatchService {
       const kernelScope = new Map<string, string[]>();
       for (const b of batch) {
         const target = targets.get(b.hostId);
-        if (b.scope === 'all' || b.packagesChanged !== true || target === undefined || !b.scope.some((n) => isKernelPackage(target.scheme, n))) continue;
-        const kernelNames = (packages.get(b.hostId) ?? []).filter((p) => isKernelPackage(target.scheme, p.name)).map((p) => p.name);
+        if (b.scope === 'all' || b.packagesChanged !== true || target === undefined || !b.scope.some((n) => isTargetKernelPackage(target, n))) continue;
+        const kernelNames = (packages.get(b.hostId) ?? []).filter((p) => isTargetKernelPackage(target, p.name)).map((p) => p.name);
         kernelScope.set(b.hostId, kernelNames);
         for (const n of kernelNames) names.add(n);
       }
@@ -161,18 +191,12 @@ export class MatchService {
         if (scope !== 'all') {
           // Which kernel runs decides which kernel packages count: they come along, but only the scope is evaluated.
           only = new Set([...scope, ...(kernelScope.get(hostId) ?? [])]);
-          pkgs = pkgs.filter((p) => only!.has(p.name) || isKernelPackage(target.scheme, p.name));
+          pkgs = pkgs.filter((p) => only!.has(p.name) || isTargetKernelPackage(target, p.name));
           mine = mine.filter((f) => only!.has(f.package));
-        }
-        const key = `${target.distro}\u0000${target.release}`;
-        let cache = caches.get(key);
-        if (cache === undefined) {
-          cache = new RowCache(target.distro, target.release);
-          caches.set(key, cache);
         }
         const driver = driverFor(target.family);
         const evaluated = only === undefined ? pkgs : pkgs.filter((p) => only.has(p.name));
-        const rowsByName = await cache.get(tx, evaluated.flatMap((p) => driver.keys(p).map((k) => k.name)));
+        const rowsByName = await rowsOfTarget(tx, target, evaluated.flatMap((p) => driver.keys(p).map((k) => k.name)), caches);
         const result = matchHost({ target, kernelRelease: host.kernel_release, packages: pkgs, ...(only === undefined ? {} : { only }) }, rowsByName);
         const installed = new Map(evaluated.map((p) => [`${p.name}\u0000${p.arch}`, p.evr] as const));
         const summary: HostMatchSummary = { hostId, status: 'ok', opened: 0, resolved: 0, reopened: 0, updated: 0 };
@@ -226,12 +250,17 @@ export class MatchService {
     return summary ?? { hostId, status: 'ok', opened: 0, resolved: 0, reopened: 0, updated: 0 };
   }
 
-  /** After a feed import: the hosts that have packages under the changed (release, package) keys, in batches. */
+  /**
+   * After a feed import: the hosts that have packages under the changed (release, package)
+   * keys, in batches. Hosts matched as another release key that sees this one are included
+   * (SLED and SLES for SAP hosts see the SLES modules: `hostKeysSeeing`).
+   */
   async matchFeedChanges(fromId: string, toId: string): Promise<HostMatchSummary[]> {
     const out: HostMatchSummary[] = [];
     for (const group of (await this.repos.matching.feedKeyChanges(fromId, toId)).values()) {
       const caches = new Map<string, RowCache>();
-      const hosts = await this.repos.matching.hostsWithPackages(group.distro, group.release, group.names);
+      const hosts: { hostId: string; packageNames: string[] }[] = [];
+      for (const k of hostKeysSeeing(group.distro, group.release)) hosts.push(...(await this.repos.matching.hostsWithPackages(k.distro, k.release, group.names)));
       for (let i = 0; i < hosts.length; i += BATCH) {
         const batch = hosts.slice(i, i + BATCH).map((h) => ({ hostId: h.hostId, scope: h.packageNames }));
         out.push(...(await this.matchStoredHosts(batch, 'feed update', caches)));
@@ -285,7 +314,7 @@ export class MatchService {
     const target: MatchTarget = t.target;
     const packages = toStoredPackages(inv);
     const driver = driverFor(target.family);
-    const rows = await new RowCache(target.distro, target.release).get(this.repos, packages.flatMap((p) => driver.keys(p).map((k) => k.name)));
+    const rows = await rowsOfTarget(this.repos, target, packages.flatMap((p) => driver.keys(p).map((k) => k.name)), new Map());
     const r = matchHost({ target, kernelRelease: inv.host.kernelRelease, packages }, rows);
     return {
       os: { ...os, matchedAs: { distro: target.distro, release: target.release }, endOfLife: target.endOfLife, supported: true, note: null },
