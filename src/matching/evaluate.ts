@@ -11,37 +11,41 @@ export interface Evaluation {
   affected: boolean;
   /** The `fixed` bound of the range that contains the version, null when open-ended or not affected. */
   fixedVersion: string | null;
-  /** How it was decided, for the finding's explanation. */
+  /** How it was decided, for the finding's explanation ('' when not asked for). */
   comparison: string;
 }
 
 const rel = (c: number): string => (c < 0 ? '<' : c > 0 ? '>' : '=');
 
-/** Throws ERR_VERSION_INVALID when a version of the row does not parse in its scheme. */
-export function evaluateRanges(installed: string, row: Pick<AffectedPackage, 'scheme' | 'ranges' | 'versions'>): Evaluation {
+/**
+ * Throws ERR_VERSION_INVALID when a version of the row does not parse in its scheme.
+ * `explain: false` leaves `comparison` empty: matching asks for the text only of the
+ * rows that end up explaining a finding (most rows of a patched host never do).
+ */
+export function evaluateRanges(installed: string, row: Pick<AffectedPackage, 'scheme' | 'ranges' | 'versions'>, explain = true): Evaluation {
   const { scheme } = row;
   for (const v of row.versions) {
-    if (compareVersions(scheme, installed, v) === 0) return { affected: true, fixedVersion: null, comparison: `${installed} is listed as affected (${scheme})` };
+    if (compareVersions(scheme, installed, v) === 0) return { affected: true, fixedVersion: null, comparison: explain ? `${installed} is listed as affected (${scheme})` : '' };
   }
   const notes: string[] = [];
   for (const r of row.ranges) {
     if (r.introduced !== undefined && r.introduced !== '0') {
       const c = compareVersions(scheme, installed, r.introduced);
       if (c < 0) {
-        notes.push(`${installed} < introduced ${r.introduced}`);
+        if (explain) notes.push(`${installed} < introduced ${r.introduced}`);
         continue;
       }
     }
     if (r.fixed !== undefined) {
       const c = compareVersions(scheme, installed, r.fixed);
-      if (c < 0) return { affected: true, fixedVersion: r.fixed, comparison: `${installed} < ${r.fixed} (${scheme})` };
-      notes.push(`${installed} ${rel(c)} ${r.fixed} (${scheme})`);
+      if (c < 0) return { affected: true, fixedVersion: r.fixed, comparison: explain ? `${installed} < ${r.fixed} (${scheme})` : '' };
+      if (explain) notes.push(`${installed} ${rel(c)} ${r.fixed} (${scheme})`);
       continue;
     }
     if (r.lastAffected !== undefined) {
       const c = compareVersions(scheme, installed, r.lastAffected);
-      if (c <= 0) return { affected: true, fixedVersion: null, comparison: `${installed} ${rel(c)} last affected ${r.lastAffected} (${scheme})` };
-      notes.push(`${installed} > last affected ${r.lastAffected} (${scheme})`);
+      if (c <= 0) return { affected: true, fixedVersion: null, comparison: explain ? `${installed} ${rel(c)} last affected ${r.lastAffected} (${scheme})` : '' };
+      if (explain) notes.push(`${installed} > last affected ${r.lastAffected} (${scheme})`);
       continue;
     }
     return {
@@ -50,5 +54,5 @@ export function evaluateRanges(installed: string, row: Pick<AffectedPackage, 'sc
       comparison: r.introduced === undefined || r.introduced === '0' ? 'every version is affected (no fix)' : `${installed} >= introduced ${r.introduced}, no fix`,
     };
   }
-  return { affected: false, fixedVersion: null, comparison: notes.join('; ') || 'no range applies' };
+  return { affected: false, fixedVersion: null, comparison: explain ? notes.join('; ') || 'no range applies' : '' };
 }

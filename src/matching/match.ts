@@ -18,9 +18,12 @@ import type { Explanation, Finding, FixState, HostMatchInput, HostMatchResult, M
 
 interface Verdict {
   row: MatchableRow;
+  /** The version compared (for Debian/Ubuntu the source version). */
+  version: string;
   affected: boolean;
   fixedVersion: string | null;
-  comparison: string;
+  /** Its comparison in words, made when a finding first needs it. */
+  comparison?: string;
 }
 
 const FIX_STATE: Record<MatchableRow['status'], FixState | null> = {
@@ -37,13 +40,20 @@ const FIX_STATE: Record<MatchableRow['status'], FixState | null> = {
 const ERRATUM = /\b[A-Z]{2,5}SA-\d{4}:\d{3,6}\b/g;
 
 function judge(row: MatchableRow, version: string): Verdict {
-  if (row.status === 'not_affected') return { row, affected: false, fixedVersion: null, comparison: 'vendor: not affected' };
-  if (row.ranges.length === 0 && row.versions.length === 0) {
-    return { row, affected: true, fixedVersion: null, comparison: `vendor: ${row.status.replaceAll('_', ' ')}, every version` };
-  }
-  const e = evaluateRanges(version, row);
-  return { row, affected: e.affected, fixedVersion: e.fixedVersion, comparison: e.comparison };
+  if (row.status === 'not_affected') return { row, version, affected: false, fixedVersion: null };
+  if (row.ranges.length === 0 && row.versions.length === 0) return { row, version, affected: true, fixedVersion: null };
+  const e = evaluateRanges(version, row, false);
+  return { row, version, affected: e.affected, fixedVersion: e.fixedVersion };
 }
+
+/** The verdict's comparison in words, for the finding's explanation. */
+function comparisonOf(v: Verdict): string {
+  if (v.row.status === 'not_affected') return 'vendor: not affected';
+  if (v.row.ranges.length === 0 && v.row.versions.length === 0) return `vendor: ${v.row.status.replaceAll('_', ' ')}, every version`;
+  return (v.comparison ??= evaluateRanges(v.version, v.row).comparison);
+}
+
+const vulnerabilitiesOf = (row: MatchableRow): readonly string[] => (row.cves.length > 0 ? row.cves : [row.advisoryId]);
 
 export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string, readonly MatchableRow[]>): HostMatchResult {
   const { target } = input;
@@ -54,11 +64,10 @@ export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string,
 
   for (const p of kernel.packages) {
     if (p.unparsedReason !== null || (input.only !== undefined && !input.only.has(p.name))) continue;
-    const keys = driver.keys(p);
-    const byVuln = new Map<string, Verdict[]>();
-    for (const key of keys) for (const row of rowsByName.get(key.name) ?? []) {
-      if (row.withdrawn || !isTargetRow(target, row) || !driver.applies(row, p)) continue;
-      if (key.accepts !== undefined && !key.accepts(row)) continue;
+    const verdicts: Verdict[] = [];
+    let affecting = false;
+    for (const key of driver.keys(p)) for (const row of rowsByName.get(key.name) ?? []) {
+      if ((key.accepts !== undefined && !key.accepts(row)) || row.withdrawn || !isTargetRow(target, row) || !driver.applies(row, p)) continue;
       let verdict: Verdict;
       try {
         verdict = judge(row, key.version);
@@ -67,10 +76,21 @@ export function matchHost(input: HostMatchInput, rowsByName: ReadonlyMap<string,
         problems.push(`${row.source} ${row.advisoryId} ${row.packageName}: ${e.message}`);
         continue;
       }
-      for (const vuln of row.cves.length > 0 ? row.cves : [row.advisoryId]) {
+      verdicts.push(verdict);
+      if (verdict.affected) affecting = true;
+    }
+    // Only a vulnerability some row says affects the package can become a finding: group only those
+    // (a patched package, the common case, needs no grouping at all).
+    if (!affecting) continue;
+    const hit = new Set<string>();
+    for (const v of verdicts) if (v.affected) for (const vuln of vulnerabilitiesOf(v.row)) hit.add(vuln);
+    const byVuln = new Map<string, Verdict[]>();
+    for (const v of verdicts) {
+      for (const vuln of vulnerabilitiesOf(v.row)) {
+        if (!hit.has(vuln)) continue;
         const list = byVuln.get(vuln);
-        if (list === undefined) byVuln.set(vuln, [verdict]);
-        else list.push(verdict);
+        if (list === undefined) byVuln.set(vuln, [v]);
+        else list.push(v);
       }
     }
     for (const [vulnerability, verdicts] of byVuln) {
@@ -134,7 +154,7 @@ function decide(
     source: v.row.source,
     advisoryId: v.row.advisoryId,
     status: v.row.status,
-    comparison: v.comparison,
+    comparison: comparisonOf(v),
   }));
   return {
     vulnerability,

@@ -226,13 +226,19 @@ export interface AffectedRowShape {
   note: string | null;
 }
 
-/** jsonb does not keep key order; put range keys back in the domain's order. */
+/**
+ * jsonb does not keep key order; put range keys back in the domain's order. Assigned one
+ * by one, not spread from temporary objects: matching reads ranges for every package of
+ * every host, and the spread-built ones were about twice as slow to read in V8.
+ */
 function orderRanges(ranges: unknown): AffectedPackage['ranges'] {
-  return (ranges as AffectedPackage['ranges']).map((r) => ({
-    ...(r.introduced === undefined ? {} : { introduced: r.introduced }),
-    ...(r.fixed === undefined ? {} : { fixed: r.fixed }),
-    ...(r.lastAffected === undefined ? {} : { lastAffected: r.lastAffected }),
-  }));
+  return (ranges as AffectedPackage['ranges']).map((r) => {
+    const out: AffectedPackage['ranges'][number] = {};
+    if (r.introduced !== undefined) out.introduced = r.introduced;
+    if (r.fixed !== undefined) out.fixed = r.fixed;
+    if (r.lastAffected !== undefined) out.lastAffected = r.lastAffected;
+    return out;
+  });
 }
 
 export function toAffected(r: AffectedRowShape): AffectedPackage {

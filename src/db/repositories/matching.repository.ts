@@ -13,9 +13,29 @@ interface RowRecord extends AffectedRowShape {
   withdrawn: string | null;
 }
 
+/**
+ * One object literal with every field: matching reads each row's fields for every
+ * package of every host, and rows built as `{...affected, cves, …}` were 5× slower
+ * to read (V8 keeps such objects in a slower shape).
+ */
 function toRow(r: RowRecord): MatchableRow {
+  const a = toAffected(r);
   return {
-    ...toAffected(r),
+    source: a.source,
+    advisoryId: a.advisoryId,
+    distro: a.distro,
+    release: a.release,
+    channel: a.channel,
+    packageName: a.packageName,
+    binaryNames: a.binaryNames,
+    moduleStream: a.moduleStream,
+    arch: a.arch,
+    scheme: a.scheme,
+    ranges: a.ranges,
+    versions: a.versions,
+    status: a.status,
+    severity: a.severity,
+    note: a.note,
     cves: r.cves ?? [],
     advisorySeverity: (r.advisory_severity ?? 'unknown') as Severity,
     advisorySeverityLabel: r.advisory_severity_vendor,

@@ -27,12 +27,14 @@ const PREFERENCE = [
   'osv:Rocky Linux',
 ];
 
+const isBinaryPackageRow = (row: MatchableRow): boolean => !isSourcePackageRow(row);
+
 export const redhatDriver: Driver = {
   family: 'redhat',
   // Most RHEL-family data names binary RPMs; Red Hat's per-CVE data names source RPMs
   // (vim, not vim-minimal): those rows are found through the binary's SOURCERPM.
   keys: (p) => [
-    { name: p.name, version: p.evr, accepts: (row) => !isSourcePackageRow(row) },
+    { name: p.name, version: p.evr, accepts: isBinaryPackageRow },
     // Without a known SOURCERPM the binary name is the best guess of the source name (sudo, polkit).
     { name: p.sourceName ?? p.name, version: p.evr, accepts: isSourcePackageRow },
   ],
