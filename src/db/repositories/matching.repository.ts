@@ -232,7 +232,6 @@ export class MatchingRepository {
     return r.rows.map((x) => ({ hostId: x.host_id, packageNames: x.names }));
   }
 
-  /** Every host id with the release it was last matched against, in id order. */
   /** Host ids in id order after `after` (all from the start when null), at most `limit`. */
   async hostIdsAfter(after: string | null, limit: number): Promise<string[]> {
     let q = this.db.selectFrom('hosts').select('id').orderBy('id').limit(limit);
