@@ -58,7 +58,7 @@ export function createContext(database: Database, opts: ContextOptions = {}): Co
     ingest: new IngestService(repos, clock, () => {
       notify.matchWork();
     }),
-    matching: new MatchService(repos, clock),
+    matching: new MatchService(repos, clock, { batchConcurrency: database.kind === 'pglite' ? 1 : 2 }),
     findings: new FindingsService(repos.findings, repos.hosts),
     feeds: feedImport,
     feedBundles: new FeedBundleService(repos, feedImport, clock),

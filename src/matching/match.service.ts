@@ -35,6 +35,15 @@ export interface HostScope {
   packagesChanged?: boolean;
 }
 
+export interface MatchServiceOptions {
+  /**
+   * Batches matched at once by feed updates and reconciliations, each in its own
+   * transaction: with 2 this process matches one batch while PostgreSQL writes
+   * another. 1 on the embedded database, which has one connection.
+   */
+  batchConcurrency?: number;
+}
+
 export interface HostMatchSummary {
   hostId: string;
   status: 'ok' | 'unsupported';
@@ -52,21 +61,29 @@ export interface HostMatchSummary {
  */
 class RowCache {
   private readonly byName = new Map<string, MatchableRow[]>();
-  private readonly loaded = new Set<string>();
+  /** Names loaded or being loaded, with the load that brings them (batches may run concurrently). */
+  private readonly loads = new Map<string, Promise<void>>();
   constructor(
     readonly distro: string,
     readonly release: string,
   ) {}
   async get(repos: Pick<Repositories, 'matching'>, names: readonly string[]): Promise<Map<string, MatchableRow[]>> {
-    const missing = [...new Set(names)].filter((n) => !this.loaded.has(n));
+    const missing = [...new Set(names)].filter((n) => !this.loads.has(n));
     if (missing.length > 0) {
-      for (const r of await repos.matching.rows(this.distro, this.release, missing)) {
-        const list = this.byName.get(r.packageName);
-        if (list === undefined) this.byName.set(r.packageName, [r]);
-        else list.push(r);
-      }
-      for (const n of missing) this.loaded.add(n);
+      const load = repos.matching.rows(this.distro, this.release, missing).then((rows) => {
+        for (const r of rows) {
+          const list = this.byName.get(r.packageName);
+          if (list === undefined) this.byName.set(r.packageName, [r]);
+          else list.push(r);
+        }
+      });
+      for (const n of missing) this.loads.set(n, load);
+      load.catch(() => {
+        // a failed load is retried by the next batch that needs these names
+        for (const n of missing) if (this.loads.get(n) === load) this.loads.delete(n);
+      });
     }
+    await Promise.all(new Set(names.flatMap((n) => this.loads.get(n) ?? [])));
     const out = new Map<string, MatchableRow[]>();
     for (const n of names) {
       const rows = this.byName.get(n);
@@ -120,10 +137,30 @@ export interface DocumentMatch {
 }
 
 export class MatchService {
+  /** Batches of hosts matched at once by feed updates and reconciliations (see `MatchServiceOptions`). */
+  private readonly concurrency: number;
+
   constructor(
     private readonly repos: Pick<Repositories, 'matching' | 'matchJobs' | 'transaction'>,
     private readonly clock: Clock,
-  ) {}
+    opts: MatchServiceOptions = {},
+  ) {
+    this.concurrency = Math.max(1, opts.batchConcurrency ?? 1);
+  }
+
+  /** Runs the batches, `concurrency` at a time, and returns their summaries in batch order. */
+  private async runBatches(batches: readonly HostScope[][], cause: string, caches: Map<string, RowCache>): Promise<HostMatchSummary[]> {
+    const results: HostMatchSummary[][] = [];
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < batches.length) {
+        const i = next++;
+        results[i] = await this.matchStoredHosts(batches[i]!, cause, caches);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, lane));
+    return results.flat();
+  }
 
   /**
    * Matches one host: `'all'` of its packages, or only the packages with these
@@ -261,10 +298,9 @@ export class MatchService {
       const caches = new Map<string, RowCache>();
       const hosts: { hostId: string; packageNames: string[] }[] = [];
       for (const k of hostKeysSeeing(group.distro, group.release)) hosts.push(...(await this.repos.matching.hostsWithPackages(k.distro, k.release, group.names)));
-      for (let i = 0; i < hosts.length; i += BATCH) {
-        const batch = hosts.slice(i, i + BATCH).map((h) => ({ hostId: h.hostId, scope: h.packageNames }));
-        out.push(...(await this.matchStoredHosts(batch, 'feed update', caches)));
-      }
+      const batches: HostScope[][] = [];
+      for (let i = 0; i < hosts.length; i += BATCH) batches.push(hosts.slice(i, i + BATCH).map((h) => ({ hostId: h.hostId, scope: h.packageNames })));
+      out.push(...(await this.runBatches(batches, 'feed update', caches)));
     }
     return out;
   }
@@ -277,12 +313,10 @@ export class MatchService {
    */
   async reconcileSlice(after: string | null, limit = RECONCILE_SLICE): Promise<{ summaries: HostMatchSummary[]; next: string | null }> {
     const caches = new Map<string, RowCache>();
-    const summaries: HostMatchSummary[] = [];
     const ids = await this.repos.matching.hostIdsAfter(after, limit);
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const batch = ids.slice(i, i + BATCH).map((hostId) => ({ hostId, scope: 'all' as const }));
-      summaries.push(...(await this.matchStoredHosts(batch, 'reconciliation', caches)));
-    }
+    const batches: HostScope[][] = [];
+    for (let i = 0; i < ids.length; i += BATCH) batches.push(ids.slice(i, i + BATCH).map((hostId) => ({ hostId, scope: 'all' as const })));
+    const summaries = await this.runBatches(batches, 'reconciliation', caches);
     return { summaries, next: ids.length < limit ? null : (ids.at(-1) ?? null) };
   }
 

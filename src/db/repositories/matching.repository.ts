@@ -55,6 +55,17 @@ export interface HostMatchState {
   at: Date;
 }
 
+/**
+ * A finding's advisories and sources travel as one text each, joined with the unit separator
+ * (which no advisory id or source name contains) and split by PostgreSQL: a text[] parameter
+ * of arrays cannot be ragged, and a jsonb round trip per row cost more.
+ */
+const SEP = '\u001f';
+function joined(list: readonly string[]): string {
+  if (list.some((x) => x.includes(SEP))) throw new Error(`unexpected separator in ${JSON.stringify(list)}`);
+  return list.join(SEP);
+}
+
 export class MatchingRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
@@ -156,13 +167,13 @@ export class MatchingRepository {
         insert into findings (host_id, vulnerability, package_name, arch, state, source_package, installed_version, fixed_version,
                               fix_state, severity, severity_label, advisories, sources, explanation, remediation, first_seen_at, last_changed_at)
         select u.host_id, u.vulnerability, u.package_name, u.arch, 'open', u.source_package, u.installed_version, u.fixed_version,
-               u.fix_state, u.severity, u.severity_label, array(select jsonb_array_elements_text(u.advisories)),
-               array(select jsonb_array_elements_text(u.sources)), u.explanation, u.remediation, ${at}::timestamptz, ${at}::timestamptz
+               u.fix_state, u.severity, u.severity_label, string_to_array(u.advisories, ${SEP}), string_to_array(u.sources, ${SEP}),
+               u.explanation, u.remediation, ${at}::timestamptz, ${at}::timestamptz
         from unnest(${col((c) => c.hostId)}::uuid[], ${col((c) => c.finding.vulnerability)}::text[], ${col((c) => c.finding.package)}::text[],
                     ${col((c) => c.finding.arch)}::text[], ${col((c) => c.finding.sourcePackage)}::text[], ${col((c) => c.finding.installedVersion)}::text[],
                     ${col((c) => c.finding.fixedVersion)}::text[], ${col((c) => c.finding.fixState)}::text[], ${col((c) => c.finding.severity)}::text[],
-                    ${col((c) => c.finding.severityLabel)}::text[], ${col((c) => JSON.stringify(c.finding.advisories))}::jsonb[],
-                    ${col((c) => JSON.stringify(c.finding.sources))}::jsonb[], ${col((c) => JSON.stringify(c.finding.explanation))}::jsonb[],
+                    ${col((c) => c.finding.severityLabel)}::text[], ${col((c) => joined(c.finding.advisories))}::text[],
+                    ${col((c) => joined(c.finding.sources))}::text[], ${col((c) => JSON.stringify(c.finding.explanation))}::jsonb[],
                     ${col((c) => c.finding.remediation)}::text[])
              as u(host_id, vulnerability, package_name, arch, source_package, installed_version, fixed_version, fix_state, severity, severity_label,
                   advisories, sources, explanation, remediation)
@@ -183,14 +194,14 @@ export class MatchingRepository {
       await sql`
         update findings f set state = 'open', source_package = u.source_package, installed_version = u.installed_version,
                fixed_version = u.fixed_version, fix_state = u.fix_state, severity = u.severity, severity_label = u.severity_label,
-               advisories = array(select jsonb_array_elements_text(u.advisories)), sources = array(select jsonb_array_elements_text(u.sources)),
+               advisories = string_to_array(u.advisories, ${SEP}), sources = string_to_array(u.sources, ${SEP}),
                explanation = u.explanation, remediation = u.remediation, last_changed_at = ${at}::timestamptz,
                resolved_at = case when u.reopen then null else f.resolved_at end,
                resolution = case when u.reopen then null else f.resolution end
         from unnest(${col((c) => c.id)}::uuid[], ${col((c) => c.finding.sourcePackage)}::text[], ${col((c) => c.finding.installedVersion)}::text[],
                     ${col((c) => c.finding.fixedVersion)}::text[], ${col((c) => c.finding.fixState)}::text[], ${col((c) => c.finding.severity)}::text[],
-                    ${col((c) => c.finding.severityLabel)}::text[], ${col((c) => JSON.stringify(c.finding.advisories))}::jsonb[],
-                    ${col((c) => JSON.stringify(c.finding.sources))}::jsonb[], ${col((c) => JSON.stringify(c.finding.explanation))}::jsonb[],
+                    ${col((c) => c.finding.severityLabel)}::text[], ${col((c) => joined(c.finding.advisories))}::text[],
+                    ${col((c) => joined(c.finding.sources))}::text[], ${col((c) => JSON.stringify(c.finding.explanation))}::jsonb[],
                     ${col((c) => c.finding.remediation)}::text[], ${col((c) => c.kind === 'reopen')}::boolean[])
              as u(id, source_package, installed_version, fixed_version, fix_state, severity, severity_label, advisories, sources, explanation, remediation, reopen)
         where f.id = u.id`.execute(this.db);
