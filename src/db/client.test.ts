@@ -23,6 +23,19 @@ describe('database', () => {
     );
   });
 
+  it('makes time-ordered finding ids (UUID version 7 carrying the current Unix milliseconds)', async () => {
+    const r = await sql<{ u: string; ms: string }>`
+      select mamori_uuid_v7()::text as u, (extract(epoch from clock_timestamp()) * 1000)::bigint as ms from generate_series(1, 200)`.execute(t.db);
+    for (const { u, ms } of r.rows) {
+      expect(u).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const stamp = parseInt(u.replaceAll('-', '').slice(0, 12), 16);
+      expect(Math.abs(stamp - Number(ms))).toBeLessThan(1000);
+    }
+    expect(new Set(r.rows.map((x) => x.u)).size).toBe(200);
+    const def = await sql<{ d: string }>`select column_default as d from information_schema.columns where table_name = 'findings' and column_name = 'id'`.execute(t.db);
+    expect(def.rows[0]?.d).toBe('mamori_uuid_v7()');
+  });
+
   it('returns int8 as a string on both backends', async () => {
     const r = await sql<{ n: unknown }>`select 9007199254740993::int8 as n`.execute(t.db);
     expect(r.rows[0]?.n).toBe('9007199254740993');

@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002-feeds.js';
 import * as m0003 from './migrations/0003-matching.js';
 import * as m0004f from './migrations/0004-feed-advisory-rows-hash.js';
 import * as m0005 from './migrations/0005-match-schedule.js';
+import * as m0006 from './migrations/0006-findings-write-path.js';
 
 /** Migrations are listed here (not read from disk) so the compiled build and tests see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-matching': m0003,
   '0004-feed-advisory-rows-hash': m0004f,
   '0005-match-schedule': m0005,
+  '0006-findings-write-path': m0006,
 };
 
 const provider: MigrationProvider = {
