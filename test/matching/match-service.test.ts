@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { createContext, type Context } from '../../src/context.js';
-import { FeedsRepository } from '../../src/db/repositories/feeds.repository.js';
-import { FeedImportService } from '../../src/feeds/import/feed-import.service.js';
+import type { FeedImportService } from '../../src/feeds/import/feed-import.service.js';
 import { MatchWorker } from '../../src/jobs/match.worker.js';
 import { matchHost } from '../../src/matching/match.js';
 import { resolveTarget } from '../../src/matching/release.js';
@@ -39,10 +38,7 @@ describe.skipIf(!HAS_SHARED_DATA)('matching stored hosts', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     ctx = createContext(db, { clock });
-    feeds = new FeedImportService(
-      { feeds: new FeedsRepository(db.db), transaction: (fn) => db.db.transaction().execute((tx) => fn({ feeds: new FeedsRepository(tx) })) },
-      clock,
-    );
+    feeds = ctx.deps.feeds;
     worker = new MatchWorker(ctx.repos.matchJobs, ctx.deps.matching, silent);
     feedDir = mkdtempSync(join(tmpdir(), 'mamori-alsa-'));
     cpSync(join(SHARED_DATA, 'osv/almalinux/almalinux8'), feedDir, { recursive: true });

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { createContext, type Context } from '../../src/context.js';
-import { FeedsRepository } from '../../src/db/repositories/feeds.repository.js';
-import { FeedImportService } from '../../src/feeds/import/feed-import.service.js';
+import type { FeedImportService } from '../../src/feeds/import/feed-import.service.js';
 import { MatchWorker } from '../../src/jobs/match.worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data.js';
@@ -35,10 +34,7 @@ describe.skipIf(!HAS_SHARED_DATA)('SUSE hosts on the stored path', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     ctx = createContext(db, { clock });
-    feeds = new FeedImportService(
-      { feeds: new FeedsRepository(db.db), transaction: (fn) => db.db.transaction().execute((tx) => fn({ feeds: new FeedsRepository(tx) })) },
-      clock,
-    );
+    feeds = ctx.deps.feeds;
     worker = new MatchWorker(ctx.repos.matchJobs, ctx.deps.matching, silent);
     feedDir = mkdtempSync(join(tmpdir(), 'mamori-suse-'));
     copyFileSync(EXCERPT, join(feedDir, 'suse-oval-excerpt.xml'));
