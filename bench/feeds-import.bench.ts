@@ -12,20 +12,18 @@
  * process's peak RSS (targets: ≥ 2,000 records/s, ≤ 512 MB).
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { systemClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/client.js';
 import { createRepositories } from '../src/db/repositories/index.js';
 import { FeedImportService } from '../src/feeds/import/feed-import.service.js';
 import { SHARED_DATA } from '../test/helpers/shared-data.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const RECORDS = Number(process.env.BENCH_FEED_RECORDS ?? 100_000);
-const BASE_URL = process.env.MAMORI_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Peak resident set size of this process, in MB (VmHWM; maxRSS where /proc is missing). */
 async function peakRssMb(): Promise<number> {
@@ -85,22 +83,16 @@ async function replicate(dir: string): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mamori-feed-bench-'));
-  const name = `mamori_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
+  const scratch = await createScratchDatabase();
   try {
     const t0 = Date.now();
     const files = await replicate(dir);
     console.log(`${files} OSV files (AlmaLinux records replicated under new ids) written in ${((Date.now() - t0) / 1000).toFixed(1)} s to ${dir}`);
-    await admin.query(`create database ${name}`);
-    const u = new URL(BASE_URL);
-    u.pathname = `/${name}`;
     // The import runs in its own process, so its peak RSS is the importer's alone.
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, u.toString()], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, scratch.url], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`import process exited with ${r.status ?? r.signal ?? 'unknown'}`);
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await scratch.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -12,17 +12,15 @@
  *   D. a steady day: every host re-reports, one in ten with 20 changed packages.
  * Prints inventories/s and latency percentiles per phase, and server peak RSS.
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import pg from 'pg';
 import { SHARED_DATA } from '../test/helpers/shared-data.js';
 import { startServe } from '../test/helpers/cli.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const PACKAGES = 1500;
-const BASE_URL = process.env.MAMORI_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Pkg {
   name: string;
@@ -133,22 +131,17 @@ async function phase(name: string, url: string, bodies: Buffer[], credentials: s
 }
 
 async function main(): Promise<void> {
-  const name = `mamori_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const u = new URL(BASE_URL);
-  u.pathname = `/${name}`;
+  const scratch = await createScratchDatabase();
   // BENCH_PROFILE=DIR writes a CPU profile of the server there.
   const profile = process.env.BENCH_PROFILE;
   const server = await startServe(
-    ['--database-url', u.toString()],
+    ['--database-url', scratch.url],
     { MAMORI_ADMIN_PASSWORD: 'bench-password-123456' },
     profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`],
   );
   try {
     serverPid = server.child.pid!;
-    postgresUid = statSync('/proc/' + String((await admin.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid)).uid;
+    postgresUid = statSync('/proc/' + String((await scratch.admin.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid)).uid;
     const login = (await (
       await fetch(`${server.url}/api/v1/auth/login`, {
         method: 'POST',
@@ -188,8 +181,7 @@ async function main(): Promise<void> {
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

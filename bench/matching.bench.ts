@@ -11,12 +11,10 @@
  *      (release, package) keys re-matched incrementally with findings written;
  *   3. peak RSS of this process, which runs the match service as the server does.
  */
-import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { systemClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/client.js';
 import type { DB } from '../src/db/schema.js';
@@ -30,10 +28,10 @@ import { indexRowsByName } from '../src/matching/rows.js';
 import type { MatchPackage, MatchableRow } from '../src/matching/types.js';
 import { compareVersions } from '../src/versioning/index.js';
 import { SHARED_DATA } from '../test/helpers/shared-data.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const HOSTS = Number(process.env.BENCH_MATCH_HOSTS ?? 10_000);
 const PROFILES = Math.min(40, HOSTS);
-const BASE_URL = process.env.MAMORI_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function statusMb(field: 'VmHWM' | 'VmRSS'): number {
   const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'));
@@ -135,13 +133,8 @@ function time<T>(fn: () => T): [T, number] {
 }
 
 async function main(): Promise<void> {
-  const name = `mamori_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const u = new URL(BASE_URL);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ url: u.toString() });
+  const scratch = await createScratchDatabase();
+  const database = await openDatabase({ url: scratch.url });
   const feedDir = mkdtempSync(join(tmpdir(), 'mamori-bench-alsa-'));
   try {
     const db = database.db;
@@ -274,8 +267,7 @@ async function main(): Promise<void> {
   } finally {
     await database.close();
     rmSync(feedDir, { recursive: true, force: true });
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
