@@ -195,9 +195,9 @@ async function main(): Promise<void> {
     t0 = performance.now();
     const findingSeed = await withIndexesRebuilt(db, 'findings', async () => {
       await sql`insert into findings (host_id, vulnerability, package_name, arch, state, source_package, installed_version, fixed_version, fix_state,
-                                      severity, severity_label, advisories, sources, explanation, remediation, first_seen_at, last_changed_at)
+                                      severity, severity_label, advisories, sources, explanation, remediation, first_seen_at, opened_cause, last_changed_at)
         select c.host_id, f.vulnerability, f.package_name, f.arch, f.state, f.source_package, f.installed_version, f.fixed_version, f.fix_state,
-               f.severity, f.severity_label, f.advisories, f.sources, f.explanation, f.remediation, f.first_seen_at, f.last_changed_at
+               f.severity, f.severity_label, f.advisories, f.sources, f.explanation, f.remediation, f.first_seen_at, f.opened_cause, f.last_changed_at
         from bench_profile c join bench_profile t on t.profile = c.profile and t.template
         join findings f on f.host_id = t.host_id
         where not c.template`.execute(db);

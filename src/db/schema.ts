@@ -241,6 +241,8 @@ export interface FindingsTable {
   explanation: Json<unknown[]>;
   remediation: string | null;
   first_seen_at: Timestamp;
+  /** What opened it (its opening is not a `finding_events` row): `inventory <id>`, `feed update`, `reconciliation`. */
+  opened_cause: string;
   last_changed_at: Timestamp;
   resolved_at: Timestamp | null;
   resolution: 'fixed' | 'removed' | 'not_affected' | null;
@@ -250,7 +252,8 @@ export interface FindingEventsTable {
   id: Generated<string>;
   finding_id: string;
   at: Timestamp;
-  kind: 'opened' | 'updated' | 'resolved' | 'reopened';
+  /** Everything after the opening, which the finding row itself records. */
+  kind: 'updated' | 'resolved' | 'reopened';
   from_version: string | null;
   to_version: string | null;
   resolution: string | null;

@@ -375,7 +375,7 @@ export class FindingsService {
     const f = await this.findings.findById(id);
     if (f === undefined) throw new AppError('ERR_NOT_FOUND', `no finding with id ${id}`);
     const [v] = await this.withFacts([f]);
-    const history = (await this.findings.events(id)).map(({ kind, at, fromVersion, toVersion, resolution, cause }) => ({ kind, at, fromVersion, toVersion, resolution, cause }));
+    const history = await this.findings.events(id);
     return { ...v!, history };
   }
 

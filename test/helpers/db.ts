@@ -36,13 +36,14 @@ export async function createScratchPgDatabase(): Promise<{ url: string; drop: ()
   };
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `migrate: false` leaves it empty (for migration tests). */
+export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   if (TEST_PG_URL === undefined) {
-    const database = await openDatabase({ memory: true });
+    const database = await openDatabase({ memory: true }, opts);
     return Object.assign(database, { url: undefined });
   }
   const scratch = await createScratchPgDatabase();
-  const database = await openDatabase({ url: scratch.url });
+  const database = await openDatabase({ url: scratch.url }, opts);
   return {
     kind: database.kind,
     db: database.db,

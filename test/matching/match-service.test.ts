@@ -69,16 +69,16 @@ describe.skipIf(!HAS_SHARED_DATA)('matching stored hosts', () => {
     return q.execute();
   }
 
+  /** The finding's history as the API shows it: its opening (kept in the finding row), then its events. */
   async function events(hostId: string, vulnerability: string, pkg: string): Promise<{ kind: string; from_version: string | null; to_version: string | null; resolution: string | null }[]> {
-    return db.db
-      .selectFrom('finding_events')
-      .innerJoin('findings', 'findings.id', 'finding_events.finding_id')
-      .select(['finding_events.kind', 'finding_events.from_version', 'finding_events.to_version', 'finding_events.resolution'])
-      .where('findings.host_id', '=', hostId)
-      .where('findings.vulnerability', '=', vulnerability)
-      .where('findings.package_name', '=', pkg)
-      .orderBy('finding_events.id')
-      .execute();
+    const f = await db.db
+      .selectFrom('findings')
+      .select('id')
+      .where('host_id', '=', hostId)
+      .where('vulnerability', '=', vulnerability)
+      .where('package_name', '=', pkg)
+      .executeTakeFirstOrThrow();
+    return (await ctx.repos.findings.events(f.id)).map((e) => ({ kind: e.kind, from_version: e.fromVersion, to_version: e.toVersion, resolution: e.resolution }));
   }
 
   const withPackage = (doc: VulsDoc, name: string, evr: string | null): VulsDoc => {

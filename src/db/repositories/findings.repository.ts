@@ -54,7 +54,6 @@ export interface FindingFilter {
 }
 
 export interface FindingEventRecord {
-  id: string;
   kind: 'opened' | 'updated' | 'resolved' | 'reopened';
   at: Date;
   fromVersion: string | null;
@@ -278,15 +277,33 @@ export class FindingsRepository {
     return r === undefined ? undefined : toRecord(r);
   }
 
-  /** A finding's history, oldest first. */
+  /**
+   * A finding's history, oldest first: its opening, from the finding row (the version it
+   * opened at is where its first later event moved from, or what is installed when nothing
+   * happened since), then its stored events. Empty for an unknown finding.
+   */
   async events(findingId: string): Promise<FindingEventRecord[]> {
+    const finding = await this.db
+      .selectFrom('findings')
+      .select(['first_seen_at', 'opened_cause', 'installed_version'])
+      .where('id', '=', findingId)
+      .executeTakeFirst();
+    if (finding === undefined) return [];
     const rows = await this.db
       .selectFrom('finding_events')
-      .select(['id', 'kind', 'at', 'from_version', 'to_version', 'resolution', 'cause'])
+      .select(['kind', 'at', 'from_version', 'to_version', 'resolution', 'cause'])
       .where('finding_id', '=', findingId)
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, fromVersion: r.from_version, toVersion: r.to_version, resolution: r.resolution, cause: r.cause }));
+    const opened: FindingEventRecord = {
+      kind: 'opened',
+      at: finding.first_seen_at,
+      fromVersion: null,
+      toVersion: rows[0]?.from_version ?? finding.installed_version,
+      resolution: null,
+      cause: finding.opened_cause,
+    };
+    return [opened, ...rows.map((r) => ({ kind: r.kind, at: r.at, fromVersion: r.from_version, toVersion: r.to_version, resolution: r.resolution, cause: r.cause }))];
   }
 
   /** Installed packages and advisories of the host's open findings that have a fix. */

@@ -155,20 +155,24 @@ export class MatchingRepository {
     return out;
   }
 
-  /** Writes the changes of many hosts: a handful of set-based statements, whatever their number. */
+  /**
+   * Writes the changes of many hosts: a handful of set-based statements, whatever their number.
+   * An opening is recorded in the finding row (`first_seen_at`, `opened_cause`); every later
+   * transition is a `finding_events` row.
+   */
   async applyChanges(changes: readonly (FindingChange & { hostId: string })[], at: Date, cause: string): Promise<void> {
     if (changes.length === 0) return;
-    type Event = { finding_id: string; kind: 'opened' | 'updated' | 'resolved' | 'reopened'; from_version: string | null; to_version: string | null; resolution: string | null };
+    type Event = { finding_id: string; kind: 'updated' | 'resolved' | 'reopened'; from_version: string | null; to_version: string | null; resolution: string | null };
     const events: Event[] = [];
     const opened = changes.filter((c): c is Extract<FindingChange, { kind: 'open' }> & { hostId: string } => c.kind === 'open');
     if (opened.length > 0) {
       const col = <T>(f: (c: (typeof opened)[number]) => T): T[] => opened.map(f);
-      const ids = await sql<{ id: string; installed_version: string }>`
+      await sql`
         insert into findings (host_id, vulnerability, package_name, arch, state, source_package, installed_version, fixed_version,
-                              fix_state, severity, severity_label, advisories, sources, explanation, remediation, first_seen_at, last_changed_at)
+                              fix_state, severity, severity_label, advisories, sources, explanation, remediation, first_seen_at, opened_cause, last_changed_at)
         select u.host_id, u.vulnerability, u.package_name, u.arch, 'open', u.source_package, u.installed_version, u.fixed_version,
                u.fix_state, u.severity, u.severity_label, string_to_array(u.advisories, ${SEP}), string_to_array(u.sources, ${SEP}),
-               u.explanation, u.remediation, ${at}::timestamptz, ${at}::timestamptz
+               u.explanation, u.remediation, ${at}::timestamptz, ${cause}, ${at}::timestamptz
         from unnest(${col((c) => c.hostId)}::uuid[], ${col((c) => c.finding.vulnerability)}::text[], ${col((c) => c.finding.package)}::text[],
                     ${col((c) => c.finding.arch)}::text[], ${col((c) => c.finding.sourcePackage)}::text[], ${col((c) => c.finding.installedVersion)}::text[],
                     ${col((c) => c.finding.fixedVersion)}::text[], ${col((c) => c.finding.fixState)}::text[], ${col((c) => c.finding.severity)}::text[],
@@ -176,9 +180,7 @@ export class MatchingRepository {
                     ${col((c) => joined(c.finding.sources))}::text[], ${col((c) => JSON.stringify(c.finding.explanation))}::jsonb[],
                     ${col((c) => c.finding.remediation)}::text[])
              as u(host_id, vulnerability, package_name, arch, source_package, installed_version, fixed_version, fix_state, severity, severity_label,
-                  advisories, sources, explanation, remediation)
-        returning id, installed_version`.execute(this.db);
-      for (const r of ids.rows) events.push({ finding_id: r.id, kind: 'opened', from_version: null, to_version: r.installed_version, resolution: null });
+                  advisories, sources, explanation, remediation)`.execute(this.db);
     }
     const resolved = changes.filter((c): c is Extract<FindingChange, { kind: 'resolve' }> & { hostId: string } => c.kind === 'resolve');
     if (resolved.length > 0) {
@@ -209,6 +211,7 @@ export class MatchingRepository {
         events.push({ finding_id: c.id, kind: c.kind === 'reopen' ? 'reopened' : 'updated', from_version: c.fromVersion, to_version: c.finding.installedVersion, resolution: null });
       }
     }
+    if (events.length === 0) return;
     const col = <T>(f: (e: Event) => T): T[] => events.map(f);
     await sql`
       insert into finding_events (finding_id, at, kind, from_version, to_version, resolution, cause)
