@@ -178,6 +178,7 @@ export class MatchService {
    */
   async matchStoredHosts(batch: readonly HostScope[], cause: string, caches: Map<string, RowCache>): Promise<HostMatchSummary[]> {
     return this.repos.transaction(async (tx) => {
+      await tx.matching.commitWithoutFlush();
       const now = this.clock.now();
       const scopes = new Map(batch.map((b) => [b.hostId, b.scope] as const));
       const hosts = await tx.matching.lockHosts([...scopes.keys()]);

@@ -83,6 +83,17 @@ export class MatchingRepository {
     return r.rows.map(toRow);
   }
 
+  /**
+   * Lets this transaction commit without waiting for its WAL to reach the disk
+   * (`synchronous_commit = off`, for this transaction only). For match batches: what they
+   * write is recomputed from the stored packages and advisories, and the job that ran them
+   * completes in a synchronous commit afterwards, which flushes their WAL too. A crash in
+   * between loses at most the batches of a job that is not done, and the job runs again.
+   */
+  async commitWithoutFlush(): Promise<void> {
+    await sql`set local synchronous_commit = off`.execute(this.db);
+  }
+
   /** Reads and locks these hosts' rows until the transaction ends (in id order, so concurrent batches cannot deadlock). */
   async lockHosts(hostIds: readonly string[]): Promise<HostRow[]> {
     if (hostIds.length === 0) return [];
