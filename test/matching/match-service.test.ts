@@ -105,6 +105,17 @@ describe.skipIf(!HAS_SHARED_DATA)('matching stored hosts', () => {
     const packages = (await ctx.repos.matching.packagesOf([hostId], null)).get(hostId) ?? [];
     const pure = matchHost({ target: t.target, kernelRelease: null, packages }, indexRowsByName(rows)).findings;
     expect(stored.map((f) => `${f.vulnerability} ${f.package_name}`).sort()).toEqual(pure.map((f) => `${f.vulnerability} ${f.package}`).sort());
+    // every field as the core made it (written as one JSON document per statement, read back by jsonb_to_recordset)
+    const rowsStored = await db.db.selectFrom('findings').selectAll().where('host_id', '=', hostId).execute();
+    const asStored = (f: (typeof pure)[number]) => ({
+      vulnerability: f.vulnerability, package_name: f.package, arch: f.arch, source_package: f.sourcePackage, installed_version: f.installedVersion,
+      fixed_version: f.fixedVersion, fix_state: f.fixState, severity: f.severity, severity_label: f.severityLabel, advisories: f.advisories,
+      sources: f.sources, explanation: f.explanation, remediation: f.remediation, state: 'open', opened_cause: expect.stringMatching(/^inventory /) as unknown as string,
+    });
+    const key = (f: { vulnerability: string; package_name: string; arch: string }): string => `${f.vulnerability} ${f.package_name} ${f.arch}`;
+    const storedByKey = new Map(rowsStored.map((r) => [key(r), r]));
+    expect(pure.some((f) => f.advisories.length > 0 && f.severityLabel !== null && f.explanation.length > 0)).toBe(true);
+    for (const f of pure) expect(storedByKey.get(key({ vulnerability: f.vulnerability, package_name: f.package, arch: f.arch }))).toMatchObject(asStored(f));
     const host = await db.db.selectFrom('hosts').select(['match_status', 'match_distro', 'match_release', 'finding_counts', 'last_matched_at']).where('id', '=', hostId).executeTakeFirstOrThrow();
     expect(host).toMatchObject({ match_status: 'ok', match_distro: 'almalinux', match_release: '8' });
     expect(Object.values(host.finding_counts).reduce((a, b) => a + b, 0)).toBe(stored.length);
