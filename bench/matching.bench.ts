@@ -126,6 +126,26 @@ function cpuMs(since: NodeJS.CpuUsage, items: number): string {
   return ((d.user + d.system) / 1000 / Math.max(1, items)).toFixed(1);
 }
 
+/** The machine's CPU time (all cores, from /proc/stat) by kind, in jiffies. */
+function machineCpu(): { busy: number; iowait: number; idle: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+    return { busy: user + nice + system + irq + softirq + steal, iowait, idle };
+  } catch {
+    return { busy: NaN, iowait: NaN, idle: NaN };
+  }
+}
+
+/** How the machine's cores were spent since `since`: busy (this process and PostgreSQL), waiting for the disk, idle. */
+function machineShare(since: ReturnType<typeof machineCpu>): string {
+  const now = machineCpu();
+  const d = { busy: now.busy - since.busy, iowait: now.iowait - since.iowait, idle: now.idle - since.idle };
+  const all = d.busy + d.iowait + d.idle;
+  const pct = (x: number): string => `${((100 * x) / all).toFixed(0)}%`;
+  return `machine CPU ${pct(d.busy)} busy, ${pct(d.iowait)} waiting for the disk, ${pct(d.idle)} idle`;
+}
+
 function time<T>(fn: () => T): [T, number] {
   const t0 = performance.now();
   const r = fn();
@@ -216,9 +236,13 @@ async function main(): Promise<void> {
 
     t0 = performance.now();
     let cpu = process.cpuUsage();
+    let machine = machineCpu();
     const steady = await service.reconcileAll();
     const steadySecs = (performance.now() - t0) / 1000;
-    console.log(`2b. full reconciliation, nothing changed: ${steadySecs.toFixed(1)} s (${((steadySecs * 1000) / HOSTS).toFixed(1)} ms/host, ${cpuMs(cpu, HOSTS)} ms/host of it in this process), ${steady.reduce((n, s) => n + s.opened + s.resolved + s.updated + s.reopened, 0)} changes (target ≤ 600 s)`);
+    console.log(
+      `2b. full reconciliation, nothing changed: ${steadySecs.toFixed(1)} s (${((steadySecs * 1000) / HOSTS).toFixed(1)} ms/host, ${cpuMs(cpu, HOSTS)} ms/host of it in this process; ` +
+        `${machineShare(machine)}), ${steady.reduce((n, s) => n + s.opened + s.resolved + s.updated + s.reopened, 0)} changes (target ≤ 600 s)`,
+    );
 
     // A feed update touching 5% of the keys: their fixed versions move up one release.
     const keys = [...new Set(rows.map((r) => r.packageName))].sort();
@@ -253,12 +277,14 @@ async function main(): Promise<void> {
     resetPeak();
     t0 = performance.now();
     cpu = process.cpuUsage();
+    machine = machineCpu();
     const inc = await service.matchFeedChanges(range.lo, range.hi);
     const incSecs = (performance.now() - t0) / 1000;
     const incCpu = cpuMs(cpu, inc.length);
+    const incMachine = machineShare(machine);
     console.log(
       `2c. feed update touching ${touched.size} of ${keys.length} keys (${changedKeys} key changes recorded, import ${importSecs.toFixed(1)} s): ` +
-        `${inc.length} hosts re-matched, ${inc.reduce((n, s) => n + s.opened + s.resolved + s.updated + s.reopened, 0)} finding changes written in ${incSecs.toFixed(1)} s (${incCpu} ms/host in this process) (target ≤ 60 s)`,
+        `${inc.length} hosts re-matched, ${inc.reduce((n, s) => n + s.opened + s.resolved + s.updated + s.reopened, 0)} finding changes written in ${incSecs.toFixed(1)} s (${incCpu} ms/host in this process; ${incMachine}) (target ≤ 60 s)`,
     );
     console.log(
       `3. peak RSS of the matching process: ${reconcilePeak.toFixed(0)} MB during the full reconciliation, ${importPeak.toFixed(0)} MB during the feed re-import, ` +
