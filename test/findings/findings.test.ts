@@ -3,7 +3,7 @@
  * findings written through the real repositories, the knowledge base imported from the
  * real shared KEV, NVD, EPSS and AlmaLinux 8 OSV files.
  */
-import { applyHostChanges, saveHostMatch } from '../helpers/findings.js';
+import { applyHostChanges, findingId, saveHostMatch } from '../helpers/findings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { HAS_SHARED_DATA } from '../helpers/shared-data.js';
@@ -40,17 +40,6 @@ const at = (hours: number): Date => new Date(T0.getTime() + hours * 3600_000);
 /** GET as the local CLI (an admin) unless other headers are given. */
 function get(url: string, headers: Record<string, string> = t.local) {
   return t.app.inject({ method: 'GET', url, headers });
-}
-
-async function findingId(hostId: string, vulnerability: string, pkg: string): Promise<string> {
-  const r = await t.db.db
-    .selectFrom('findings')
-    .select('id')
-    .where('host_id', '=', hostId)
-    .where('vulnerability', '=', vulnerability)
-    .where('package_name', '=', pkg)
-    .executeTakeFirstOrThrow();
-  return r.id;
 }
 
 beforeAll(async () => {
@@ -95,7 +84,7 @@ beforeAll(async () => {
     'inventory 11111111-1111-4111-8111-111111111111',
   );
   // one finding's whole life: updated, resolved by a fix, reopened by a downgrade
-  historyFinding = await findingId(ids.alma, 'CVE-2023-0464', 'openssl-libs');
+  historyFinding = await findingId(t.db.db, ids.alma, 'CVE-2023-0464', 'openssl-libs');
   const ossl = (installedVersion: string) =>
     finding({ vulnerability: 'CVE-2023-0464', package: 'openssl-libs', installedVersion, fixedVersion: '1:1.1.1k-9.el8_7', severity: 'low', advisories: ['ALSA-2023:3722'] });
   await applyHostChanges(m, ids.alma, [{ kind: 'update', id: historyFinding, finding: ossl('1:1.1.1k-8.el8_6'), fromVersion: '1:1.1.1k-7.el8_6' }], at(1), 'inventory a');
@@ -105,7 +94,7 @@ beforeAll(async () => {
   await applyHostChanges(m, ids.alma, [{ kind: 'open', finding: finding({ vulnerability: 'CVE-2021-3712', package: 'compat-openssl10', installedVersion: '1:1.0.2o-3.el8', fixedVersion: '1:1.0.2o-4.el8_6', severity: 'medium', advisories: ['ALSA-2022:1234'] }) }], at(0), 'inventory x');
   await applyHostChanges(m, 
     ids.alma,
-    [{ kind: 'resolve', id: await findingId(ids.alma, 'CVE-2021-3712', 'compat-openssl10'), resolution: 'removed', fromVersion: '1:1.0.2o-3.el8', toVersion: null }],
+    [{ kind: 'resolve', id: await findingId(t.db.db, ids.alma, 'CVE-2021-3712', 'compat-openssl10'), resolution: 'removed', fromVersion: '1:1.0.2o-3.el8', toVersion: null }],
     at(4),
     'inventory d',
   );

@@ -12,6 +12,18 @@ export function applyHostChanges(m: MatchingRepository, hostId: string, changes:
   );
 }
 
+/** The id of a host's finding of `vulnerability` in package `pkg` (throws when there is none). */
+export async function findingId(db: Kysely<DB>, hostId: string, vulnerability: string, pkg: string): Promise<string> {
+  const r = await db
+    .selectFrom('findings')
+    .select('id')
+    .where('host_id', '=', hostId)
+    .where('vulnerability', '=', vulnerability)
+    .where('package_name', '=', pkg)
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
 /** Stores a host's match state with its open findings counted by severity (as the service keeps them). */
 export async function saveHostMatch(db: Kysely<DB>, m: MatchingRepository, hostId: string, s: Omit<HostMatchState, 'counts'>): Promise<void> {
   const rows = await db

@@ -19,6 +19,7 @@ import { matchHost } from '../../src/matching/match.js';
 import { resolveTarget } from '../../src/matching/release.js';
 import { indexRowsByName } from '../../src/matching/rows.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { findingId } from '../helpers/findings.js';
 import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data.js';
 
 type VulsPackage = { name: string; version: string; release: string; arch: string };
@@ -71,14 +72,7 @@ describe.skipIf(!HAS_SHARED_DATA)('matching stored hosts', () => {
 
   /** The finding's history as the API shows it: its opening (kept in the finding row), then its events. */
   async function events(hostId: string, vulnerability: string, pkg: string): Promise<{ kind: string; from_version: string | null; to_version: string | null; resolution: string | null }[]> {
-    const f = await db.db
-      .selectFrom('findings')
-      .select('id')
-      .where('host_id', '=', hostId)
-      .where('vulnerability', '=', vulnerability)
-      .where('package_name', '=', pkg)
-      .executeTakeFirstOrThrow();
-    return (await ctx.repos.findings.events(f.id)).map((e) => ({ kind: e.kind, from_version: e.fromVersion, to_version: e.toVersion, resolution: e.resolution }));
+    return (await ctx.repos.findings.events(await findingId(db.db, hostId, vulnerability, pkg))).map((e) => ({ kind: e.kind, from_version: e.fromVersion, to_version: e.toVersion, resolution: e.resolution }));
   }
 
   const withPackage = (doc: VulsDoc, name: string, evr: string | null): VulsDoc => {
